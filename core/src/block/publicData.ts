@@ -1,0 +1,142 @@
+import { keccak256 } from 'viem';
+import { type Hex, concatBytes, fromHex, uintToBytes } from '../bytes.ts';
+import { FIELD_MODULUS, TxType } from '../constants.ts';
+import { poseidon } from '../crypto/index.ts';
+import { MalformedError } from '../errors.ts';
+import { encodeFloat40 } from '../amount/float40.ts';
+import type { Exit, Receipt } from '../state/apply.ts';
+import type { DepositTx, Tx } from '../tx/types.ts';
+
+/** What L1 receives for one block, and the values the proof's public input is built from. */
+export type BatchData = {
+  deposits: { element: bigint; depositor: bigint }[];
+  /** 14-byte records of the L2 transactions, in block order after the deposits. */
+  records: Uint8Array[];
+  registrations: { ax: bigint; ay: bigint; ethAddress: bigint }[];
+  exits: Exit[];
+};
+
+export type BatchCommitment = {
+  /** E: 7N field elements (docs/PROTOCOL.md). */
+  elements: bigint[];
+  dataHash: Hex;
+  dataCommitment: bigint;
+  z: bigint;
+  y: bigint;
+};
+
+export function depositElement(tx: Pick<DepositTx, 'to' | 'assetId' | 'amount'>): bigint {
+  return (3n << 192n) + (BigInt(tx.to) << 160n) + (BigInt(tx.assetId) << 128n) + tx.amount;
+}
+
+export function l2Record(tx: Tx, registeredIndex?: number): Uint8Array {
+  switch (tx.type) {
+    case TxType.REGISTER:
+      return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(registeredIndex ?? 0), 4), uintToBytes(BigInt(tx.assetId), 4), new Uint8Array(5));
+    case TxType.TRANSFER:
+      return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(tx.from), 4), uintToBytes(BigInt(tx.to), 4), uintToBytes(encodeFloat40(tx.amount), 5));
+    case TxType.WITHDRAW:
+      return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(tx.from), 4), new Uint8Array(4), uintToBytes(encodeFloat40(tx.amount), 5));
+    default:
+      throw new MalformedError(`transaction type ${tx.type} has no L2 record`);
+  }
+}
+
+/** Split an applied block into the L1 batch data. `receipts[i]` belongs to `txs[i]`. */
+export function batchData(txs: readonly Tx[], receipts: readonly Receipt[]): BatchData {
+  const data: BatchData = { deposits: [], records: [], registrations: [], exits: [] };
+  txs.forEach((tx, i) => {
+    const receipt = receipts[i]!;
+    if (tx.type === TxType.DEPOSIT) {
+      data.deposits.push({ element: depositElement(tx), depositor: BigInt(tx.depositor) });
+    } else {
+      data.records.push(l2Record(tx, receipt.type === TxType.REGISTER ? receipt.accountIndex : undefined));
+      if (tx.type === TxType.REGISTER) {
+        data.registrations.push({ ax: tx.publicKey[0], ay: tx.publicKey[1], ethAddress: BigInt(tx.ethAddress) });
+      }
+    }
+    if ('exit' in receipt) data.exits.push(receipt.exit);
+  });
+  return data;
+}
+
+export function batchDataHash(d: BatchData): Hex {
+  const u256 = (v: bigint) => uintToBytes(v, 32);
+  return keccak256(
+    concatBytes(
+      uintToBytes(BigInt(d.deposits.length), 4),
+      uintToBytes(BigInt(d.records.length), 4),
+      uintToBytes(BigInt(d.registrations.length), 4),
+      uintToBytes(BigInt(d.exits.length), 4),
+      ...d.deposits.flatMap((x) => [u256(x.element), u256(x.depositor)]),
+      ...d.records,
+      ...d.registrations.flatMap((r) => [u256(r.ax), u256(r.ay), u256(r.ethAddress)]),
+      ...d.exits.flatMap((e) => [fromHex(e.recipient, 20), uintToBytes(BigInt(e.assetId), 4), uintToBytes(e.amount, 16)]),
+    ),
+  );
+}
+
+/** The element vector E of length 7N, with deposits occupying the first slots. */
+export function batchElements(d: BatchData, slots: number): bigint[] {
+  const txCount = d.deposits.length + d.records.length;
+  if (txCount > slots) throw new MalformedError(`block has ${txCount} transactions, the batch has ${slots} slots`);
+  const E = new Array<bigint>(7 * slots).fill(0n);
+  let slot = 0;
+  for (const dep of d.deposits) {
+    E[2 * slot] = dep.element;
+    E[2 * slot + 1] = dep.depositor;
+    slot++;
+  }
+  for (const record of d.records) {
+    E[2 * slot] = BigInt(`0x${Buffer.from(record).toString('hex')}`);
+    slot++;
+  }
+  d.registrations.forEach((r, k) => {
+    E[2 * slots + 3 * k] = r.ax;
+    E[2 * slots + 3 * k + 1] = r.ay;
+    E[2 * slots + 3 * k + 2] = r.ethAddress;
+  });
+  d.exits.forEach((e, j) => {
+    E[5 * slots + 2 * j] = (BigInt(e.recipient) << 32n) + BigInt(e.assetId);
+    E[5 * slots + 2 * j + 1] = e.amount;
+  });
+  return E;
+}
+
+/** acc = 0; for each chunk of 15 elements (zero-padded): acc = H(acc, chunk…). */
+export function dataCommitment(elements: readonly bigint[]): bigint {
+  let acc = 0n;
+  for (let i = 0; i < elements.length; i += 15) {
+    const chunk = elements.slice(i, i + 15);
+    while (chunk.length < 15) chunk.push(0n);
+    acc = poseidon([acc, ...chunk]);
+  }
+  return acc;
+}
+
+/** y = Σ E[j]·z^j mod p, by Horner from the top. */
+export function evaluateAt(elements: readonly bigint[], z: bigint): bigint {
+  let y = 0n;
+  for (let j = elements.length - 1; j >= 0; j--) y = (y * z + elements[j]!) % FIELD_MODULUS;
+  return y;
+}
+
+export function splitHash(h: Hex): [bigint, bigint] {
+  const v = BigInt(h);
+  return [v >> 128n, v & ((1n << 128n) - 1n)];
+}
+
+export function commitBatch(d: BatchData, slots: number): BatchCommitment {
+  const elements = batchElements(d, slots);
+  const dataHash = batchDataHash(d);
+  const c = dataCommitment(elements);
+  const [kHi, kLo] = splitHash(dataHash);
+  const z = poseidon([kHi, kLo, c]);
+  return { elements, dataHash, dataCommitment: c, z, y: evaluateAt(elements, z) };
+}
+
+/** The single public input of the batch proof. */
+export function batchPublicInput(prevStateRoot: bigint, stateRoot: bigint, commitment: Pick<BatchCommitment, 'dataHash' | 'dataCommitment' | 'y'>): bigint {
+  const [kHi, kLo] = splitHash(commitment.dataHash);
+  return poseidon([prevStateRoot, stateRoot, kHi, kLo, commitment.dataCommitment, commitment.y]);
+}

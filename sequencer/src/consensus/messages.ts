@@ -1,0 +1,31 @@
+import type { CommitCertificate, Hex, SignedMessage, Step, UnsignedMessage } from './types.ts';
+
+/** Inputs of the consensus core. Signatures of `message` inputs are already checked by the caller. */
+export type Input =
+  | { kind: 'start'; height: bigint; restored?: RestoredState }
+  | { kind: 'message'; msg: SignedMessage }
+  | { kind: 'timeout'; height: bigint; round: number; step: Step }
+  | { kind: 'proposalBuilt'; height: bigint; round: number; value: Uint8Array | null; hash: Hex | null }
+  | { kind: 'validated'; height: bigint; valueHash: Hex; valid: boolean }
+  | { kind: 'valueAvailable' }
+  | { kind: 'committed'; height: bigint }
+  | { kind: 'decidedExternally'; height: bigint; value: Uint8Array; certificate: CommitCertificate }
+  | { kind: 'rebroadcast' };
+
+/** Outputs of the consensus core, executed in order by a driver. */
+export type Effect =
+  /** Sign (after the double-sign guard and a synced WAL write), then broadcast and feed back. */
+  | { kind: 'sign'; msg: UnsignedMessage; lockValue?: Uint8Array }
+  | { kind: 'broadcast'; msg: SignedMessage }
+  | { kind: 'scheduleTimeout'; height: bigint; round: number; step: Step; ms: number }
+  | { kind: 'buildProposal'; height: bigint; round: number }
+  | { kind: 'validate'; height: bigint; valueHash: Hex; value: Uint8Array }
+  | { kind: 'decide'; height: bigint; round: number; value: Uint8Array; certificate: CommitCertificate }
+  | { kind: 'evidence'; first: SignedMessage; second: SignedMessage }
+  | { kind: 'syncNeeded'; height: bigint };
+
+/** What a restarted node knows about the height it was working on, from its WAL. */
+export interface RestoredState {
+  ownMessages: SignedMessage[];
+  lock?: { round: number; valueHash: Hex; value: Uint8Array };
+}
