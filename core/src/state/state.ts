@@ -27,7 +27,8 @@ export class L2State {
   readonly notesRoot: bigint;
   readonly keyImagesRoot: bigint;
   private readonly dirty = new Set<number>();
-  private journal: Journal | undefined;
+  /** Undo journals, innermost last: a block replay checkpoints around executeBlock's own checkpoint. */
+  private readonly journals: Journal[] = [];
 
   constructor(
     readonly params: ChainParams,
@@ -61,8 +62,9 @@ export class L2State {
 
   /** Store an account (new or changed); its leaf is hashed lazily, once per block. */
   putAccount(account: Account): void {
-    if (this.journal && !this.journal.accounts.has(account.index)) {
-      this.journal.accounts.set(account.index, this.accounts.get(account.index));
+    const journal = this.journals[this.journals.length - 1];
+    if (journal && !journal.accounts.has(account.index)) {
+      journal.accounts.set(account.index, this.accounts.get(account.index));
     }
     if (!this.accounts.has(account.index)) {
       const key = account.ethAddress.toLowerCase();
@@ -100,18 +102,22 @@ export class L2State {
    * if any transaction fails, `rollback()` restores exactly the state before `checkpoint()`.
    */
   checkpoint(): void {
-    this.journal = { accounts: new Map(), nextIndex: this.nextIndex, nextDepositIndex: this.nextDepositIndex };
+    this.journals.push({ accounts: new Map(), nextIndex: this.nextIndex, nextDepositIndex: this.nextDepositIndex });
   }
 
   /** Keep the changes made since `checkpoint()`. */
   release(): void {
-    this.journal = undefined;
+    const inner = this.journals.pop();
+    if (!inner) throw new Error('release() without checkpoint()');
+    const outer = this.journals[this.journals.length - 1];
+    if (outer) {
+      for (const [index, before] of inner.accounts) if (!outer.accounts.has(index)) outer.accounts.set(index, before);
+    }
   }
 
   rollback(): void {
-    const j = this.journal;
+    const j = this.journals.pop();
     if (!j) throw new Error('rollback() without checkpoint()');
-    this.journal = undefined;
     for (const [index, before] of j.accounts) {
       if (before) {
         this.accounts.set(index, before);

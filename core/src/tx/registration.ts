@@ -1,5 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1';
-import { type Hex, hashMessage, publicKeyToAddress, toHex as viemToHex } from 'viem';
+import { type Hex, hashMessage, toHex as viemToHex } from 'viem';
+import { publicKeyToAddress } from 'viem/accounts';
 import { type Point, registrationMessage } from '../crypto/index.ts';
 
 /**

@@ -1,0 +1,2 @@
+export * from './rpcClient.ts';
+export * from './wallet.ts';
