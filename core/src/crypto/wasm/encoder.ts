@@ -7,14 +7,15 @@
  * direct calls, one exported memory and exported functions.
  */
 
-export type ValType = 'i32' | 'i64';
+export type ValType = 'i32' | 'i64' | 'v128';
 /** A piece of code: bytes, or nested pieces (flattened when the function is built). */
 export type Code = number | Code[];
 
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e };
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, v128: 0x7b };
 
-function uleb(n: number): number[] {
+function uleb(value: number): number[] {
   const out: number[] = [];
+  let n = value;
   do {
     let byte = n & 0x7f;
     n >>>= 7;
@@ -24,8 +25,9 @@ function uleb(n: number): number[] {
   return out;
 }
 
-function sleb(v: bigint): number[] {
+function sleb(value: bigint): number[] {
   const out: number[] = [];
+  let v = value;
   for (;;) {
     const byte = Number(v & 0x7fn);
     v >>= 7n;
@@ -98,6 +100,12 @@ export const op = {
   i32_load: (addr: Code, offset = 0): Code => [addr, 0x28, ...memarg(2, offset)],
   i32_store: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x36, ...memarg(2, offset)],
   i32_load8_u: (addr: Code, offset = 0): Code => [addr, 0x2d, ...memarg(0, offset)],
+  i32_load8_s: (addr: Code, offset = 0): Code => [addr, 0x2c, ...memarg(0, offset)],
+  i32_store8: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3a, ...memarg(0, offset)],
+  /** Loads a u32 zero-extended to i64 (our limb storage format). */
+  i64_load32_u: (addr: Code, offset = 0): Code => [addr, 0x35, ...memarg(2, offset)],
+  /** Stores the low 32 bits of an i64. */
+  i64_store32: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3e, ...memarg(2, offset)],
 
   select: (ifTrue: Code, ifFalse: Code, cond: Code): Code => [ifTrue, ifFalse, cond, 0x1b],
   drop: (a: Code): Code => [a, 0x1a],
