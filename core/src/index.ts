@@ -18,3 +18,4 @@ export * from './state/apply.ts';
 export * from './block/publicData.ts';
 export * from './block/block.ts';
 export * from './params.ts';
+export * from './privacy/index.ts';
