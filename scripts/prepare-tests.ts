@@ -13,7 +13,10 @@ function ensureChromium() {
   if (existsSync('/usr/bin/chromium')) return log('chromium present');
   log('installing Debian chromium for the browser tests (apt-get) …');
   const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-  execSync(`${sudo}apt-get update -qq && ${sudo}DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium`, { stdio: 'inherit' });
+  execSync(
+    `${sudo}apt-get update -qq && ${sudo}DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium`,
+    { stdio: 'inherit' },
+  );
 }
 
 ensureChromium();

@@ -37,7 +37,8 @@ export function toHex(bytes: Uint8Array): Hex {
 }
 
 export function fromHex(hex: string, expectedLength?: number): Uint8Array {
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(hex)) throw new MalformedError(`not an even-length 0x hex string: ${hex.slice(0, 20)}`);
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(hex))
+    throw new MalformedError(`not an even-length 0x hex string: ${hex.slice(0, 20)}`);
   const bytes = new Uint8Array(Buffer.from(hex.slice(2), 'hex'));
   if (expectedLength !== undefined && bytes.length !== expectedLength) {
     throw new MalformedError(`expected ${expectedLength} bytes, got ${bytes.length}`);
@@ -52,7 +53,9 @@ export class ByteReader {
 
   take(n: number, what: string): Uint8Array {
     if (this.offset + n > this.bytes.length) {
-      throw new MalformedError(`truncated: ${what} needs ${n} bytes at offset ${this.offset}, have ${this.bytes.length - this.offset}`);
+      throw new MalformedError(
+        `truncated: ${what} needs ${n} bytes at offset ${this.offset}, have ${this.bytes.length - this.offset}`,
+      );
     }
     const out = this.bytes.subarray(this.offset, this.offset + n);
     this.offset += n;

@@ -3,7 +3,14 @@ import type { AssetInfo, ChainParams } from './state/state.ts';
 
 /** Assets every devnet starts with. Asset ids match the L1 bridge's token registry. */
 export const DEVNET_ASSETS: AssetInfo[] = [
-  { assetId: ETH_ASSET_ID, symbol: 'ETH', decimals: 18, issuerIndex: 0, maxSupply: (1n << 128n) - 1n, policyFlags: 0 },
+  {
+    assetId: ETH_ASSET_ID,
+    symbol: 'ETH',
+    decimals: 18,
+    issuerIndex: 0,
+    maxSupply: (1n << 128n) - 1n,
+    policyFlags: 0,
+  },
   { assetId: 2, symbol: 'USDT', decimals: 6, issuerIndex: 0, maxSupply: (1n << 128n) - 1n, policyFlags: 0 },
   { assetId: 3, symbol: 'EURB', decimals: 2, issuerIndex: 0, maxSupply: (1n << 128n) - 1n, policyFlags: 0 },
 ];

@@ -26,7 +26,14 @@ async function sampleBlock() {
   const depositor = identity(9).eth.address.toLowerCase() as `0x${string}`;
   const txs: Tx[] = [
     { type: TxType.DEPOSIT, queueIndex: state.nextDepositIndex, depositor, to: 2, assetId: 1, amount: 5n },
-    { type: TxType.DEPOSIT, queueIndex: state.nextDepositIndex + 1n, depositor, to: 77, assetId: 1, amount: 6n },
+    {
+      type: TxType.DEPOSIT,
+      queueIndex: state.nextDepositIndex + 1n,
+      depositor,
+      to: 77,
+      assetId: 1,
+      amount: 6n,
+    },
     signTransfer(identity(1).l2Key, CHAIN, { from: 1, to: 2, amount: 10n ** 17n, nonce: 0n }),
     await registerTx(4, 1, CHAIN),
     signWithdraw(identity(3).l2Key, CHAIN, { from: 3, amount: 2n * 10n ** 17n, nonce: 0n }),
@@ -51,7 +58,10 @@ describe('blocks', () => {
     const { state: other } = await sampleBlock();
     const executed = executeBlock(state, txs, ctx);
     const rootBefore = other.stateRoot();
-    const forged = { ...executed.block, header: { ...executed.block.header, stateRoot: executed.block.header.stateRoot + 1n } };
+    const forged = {
+      ...executed.block,
+      header: { ...executed.block.header, stateRoot: executed.block.header.stateRoot + 1n },
+    };
     expect(() => replayBlock(other, forged, SLOTS)).toThrow(/BLOCK_INVALID/);
     expect(other.stateRoot()).toBe(rootBefore);
     expect(other.account(2)!.balance).toBe(10n ** 18n);
@@ -85,7 +95,9 @@ describe('blocks', () => {
     expect(z).toBe(poseidon([hi, lo, dataCommitment]));
     expect(y).toBe(evaluateAt(E, z));
     const h = executed.block.header;
-    expect(batchPublicInput(h.prevStateRoot, h.stateRoot, executed.commitment)).toBe(poseidon([h.prevStateRoot, h.stateRoot, hi, lo, dataCommitment, y]));
+    expect(batchPublicInput(h.prevStateRoot, h.stateRoot, executed.commitment)).toBe(
+      poseidon([h.prevStateRoot, h.stateRoot, hi, lo, dataCommitment, y]),
+    );
     expect(blockHash(h)).toBe(executed.hash);
   });
 });

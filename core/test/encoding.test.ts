@@ -1,6 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MalformedError, ProtocolError, type Tx, TxType, decodeTx, encodeTx, signTransfer, signWithdraw, txFromJson, txHash, txToJson } from '../src/index.ts';
+import {
+  MalformedError,
+  ProtocolError,
+  type Tx,
+  TxType,
+  decodeTx,
+  encodeTx,
+  signTransfer,
+  signWithdraw,
+  txFromJson,
+  txHash,
+  txToJson,
+} from '../src/index.ts';
 import { identity, registerTx } from './fixtures.ts';
 
 const CHAIN = 31337n;
@@ -10,7 +22,14 @@ async function samples(): Promise<Tx[]> {
     signTransfer(identity(1).l2Key, CHAIN, { from: 1, to: 2, amount: 12_345n * 10n ** 14n, nonce: 3n }),
     signWithdraw(identity(2).l2Key, CHAIN, { from: 2, amount: 10n ** 18n, nonce: 0n }),
     await registerTx(3, 1, CHAIN),
-    { type: TxType.DEPOSIT, queueIndex: 9n, depositor: identity(4).eth.address.toLowerCase() as `0x${string}`, to: 5, assetId: 2, amount: (1n << 128n) - 1n },
+    {
+      type: TxType.DEPOSIT,
+      queueIndex: 9n,
+      depositor: identity(4).eth.address.toLowerCase() as `0x${string}`,
+      to: 5,
+      assetId: 2,
+      amount: (1n << 128n) - 1n,
+    },
   ];
 }
 
@@ -54,10 +73,23 @@ describe('transaction encoding', () => {
   });
 
   it('rejects malformed JSON with the path of the problem', () => {
-    expect(() => txFromJson({ type: 2, from: 1, to: 2, amount: 5, nonce: '0', signature: {} })).toThrow(/amount/);
-    expect(() => txFromJson({ type: 2, from: -1, to: 2, amount: '5', nonce: '0', signature: { R8: ['1', '2'], S: '3' } })).toThrow(/from/);
+    expect(() => txFromJson({ type: 2, from: 1, to: 2, amount: 5, nonce: '0', signature: {} })).toThrow(
+      /amount/,
+    );
+    expect(() =>
+      txFromJson({
+        type: 2,
+        from: -1,
+        to: 2,
+        amount: '5',
+        nonce: '0',
+        signature: { R8: ['1', '2'], S: '3' },
+      }),
+    ).toThrow(/from/);
     expect(() => txFromJson({ type: 42 })).toThrow(/MALFORMED/);
     expect(() => txFromJson('nope')).toThrow(/MALFORMED/);
-    expect(() => txFromJson({ type: 4, from: 1, amount: '01', nonce: '0', signature: { R8: ['1', '2'], S: '3' } })).toThrow(/leading zeros/);
+    expect(() =>
+      txFromJson({ type: 4, from: 1, amount: '01', nonce: '0', signature: { R8: ['1', '2'], S: '3' } }),
+    ).toThrow(/leading zeros/);
   });
 });

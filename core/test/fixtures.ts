@@ -1,8 +1,8 @@
-import { privateKeyToAccount } from 'viem/accounts';
 import { keccak256, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import {
-  L2State,
   type ChainParams,
+  L2State,
   type RegisterTx,
   TxType,
   chainParams,
@@ -21,8 +21,16 @@ export function identity(seed: number) {
 export async function registerTx(seed: number, assetId: number, chainId: bigint): Promise<RegisterTx> {
   const id = identity(seed);
   const message = registrationMessage(id.eth.address, id.publicKey, chainId) as string | Uint8Array;
-  const binding = await id.eth.signMessage({ message: typeof message === 'string' ? message : { raw: message } });
-  return { type: TxType.REGISTER, ethAddress: id.eth.address.toLowerCase() as `0x${string}`, publicKey: id.publicKey, assetId, binding };
+  const binding = await id.eth.signMessage({
+    message: typeof message === 'string' ? message : { raw: message },
+  });
+  return {
+    type: TxType.REGISTER,
+    ethAddress: id.eth.address.toLowerCase() as `0x${string}`,
+    publicKey: id.publicKey,
+    assetId,
+    binding,
+  };
 }
 
 export function smallParams(overrides: Partial<ChainParams> = {}): ChainParams {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { ProtocolError, decodeFloat40, encodeFloat40, isFloat40Representable } from '../src/index.ts';
 
 describe('float40', () => {

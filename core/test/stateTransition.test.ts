@@ -16,12 +16,19 @@ const CHAIN = smallParams().chainId;
 const ETH = 10n ** 18n;
 
 function transfer(state: L2State, from: number, to: number, amount: bigint, nonce?: bigint) {
-  return signTransfer(identity(from).l2Key, CHAIN, { from, to, amount, nonce: nonce ?? state.account(from)!.nonce });
+  return signTransfer(identity(from).l2Key, CHAIN, {
+    from,
+    to,
+    amount,
+    nonce: nonce ?? state.account(from)!.nonce,
+  });
 }
 
 function expectRejected(state: L2State, tx: Tx, code: string) {
   const root = state.stateRoot();
-  const snapshot = JSON.stringify([...state.accounts.values()], (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const snapshot = JSON.stringify([...state.accounts.values()], (_k, v) =>
+    typeof v === 'bigint' ? v.toString() : v,
+  );
   let error: unknown;
   try {
     applyTx(state, tx);
@@ -31,7 +38,9 @@ function expectRejected(state: L2State, tx: Tx, code: string) {
   expect(error).toBeInstanceOf(ProtocolError);
   expect((error as ProtocolError).code).toBe(code);
   expect(state.stateRoot()).toBe(root);
-  expect(JSON.stringify([...state.accounts.values()], (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(snapshot);
+  expect(
+    JSON.stringify([...state.accounts.values()], (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+  ).toBe(snapshot);
 }
 
 describe('applyTx', () => {
@@ -69,11 +78,20 @@ describe('applyTx', () => {
     expectRejected(state, transfer(state, 1, 2, (1n << 35n) + 1n), 'AMOUNT_NOT_REPRESENTABLE');
     const forged = signTransfer(identity(2).l2Key, CHAIN, { from: 1, to: 2, amount: ETH, nonce: 1n });
     expectRejected(state, forged, 'BAD_SIGNATURE');
-    const otherChain = signTransfer(identity(1).l2Key, CHAIN + 1n, { from: 1, to: 2, amount: ETH, nonce: 1n });
+    const otherChain = signTransfer(identity(1).l2Key, CHAIN + 1n, {
+      from: 1,
+      to: 2,
+      amount: ETH,
+      nonce: 1n,
+    });
     expectRejected(state, otherChain, 'BAD_SIGNATURE');
     const tampered = { ...transfer(state, 1, 2, ETH), amount: 2n * ETH };
     expectRejected(state, tampered, 'BAD_SIGNATURE');
-    expectRejected(state, signWithdraw(identity(1).l2Key, CHAIN, { from: 1, amount: 11n * ETH, nonce: 1n }), 'INSUFFICIENT_BALANCE');
+    expectRejected(
+      state,
+      signWithdraw(identity(1).l2Key, CHAIN, { from: 1, amount: 11n * ETH, nonce: 1n }),
+      'INSUFFICIENT_BALANCE',
+    );
     // A different asset.
     applyTx(state, await registerTx(7, 2, CHAIN));
     expectRejected(state, transfer(state, 1, 4, ETH), 'ASSET_MISMATCH');
@@ -86,7 +104,11 @@ describe('applyTx', () => {
   it('rejects registrations with a binding from another address, chain or key', async () => {
     const state = await fundedState(1, ETH);
     const good = await registerTx(5, 1, CHAIN);
-    expectRejected(state, { ...good, ethAddress: identity(6).eth.address.toLowerCase() as `0x${string}` }, 'BAD_BINDING');
+    expectRejected(
+      state,
+      { ...good, ethAddress: identity(6).eth.address.toLowerCase() as `0x${string}` },
+      'BAD_BINDING',
+    );
     expectRejected(state, await registerTx(5, 1, CHAIN + 1n), 'BAD_BINDING');
     expectRejected(state, { ...good, publicKey: identity(6).publicKey }, 'BAD_BINDING');
     expectRejected(state, { ...good, assetId: 99 }, 'UNKNOWN_ASSET');
@@ -97,17 +119,38 @@ describe('applyTx', () => {
   it('refunds deposits it cannot credit and enforces queue order', async () => {
     const state = await fundedState(1, ETH);
     const depositor = identity(1).eth.address.toLowerCase() as `0x${string}`;
-    expectRejected(state, { type: TxType.DEPOSIT, queueIndex: 5n, depositor, to: 1, assetId: 1, amount: 1n }, 'DEPOSIT_OUT_OF_ORDER');
-    const receipt = applyTx(state, { type: TxType.DEPOSIT, queueIndex: 1n, depositor, to: 1, assetId: 2, amount: 42n });
-    expect(receipt).toMatchObject({ type: 3, credited: false, exit: { recipient: depositor, assetId: 2, amount: 42n } });
+    expectRejected(
+      state,
+      { type: TxType.DEPOSIT, queueIndex: 5n, depositor, to: 1, assetId: 1, amount: 1n },
+      'DEPOSIT_OUT_OF_ORDER',
+    );
+    const receipt = applyTx(state, {
+      type: TxType.DEPOSIT,
+      queueIndex: 1n,
+      depositor,
+      to: 1,
+      assetId: 2,
+      amount: 42n,
+    });
+    expect(receipt).toMatchObject({
+      type: 3,
+      credited: false,
+      exit: { recipient: depositor, assetId: 2, amount: 42n },
+    });
     expect(state.account(1)!.balance).toBe(ETH);
     expect(state.nextDepositIndex).toBe(2n);
   });
 
   it('withdrawals debit the account and create an exit to its Ethereum address', async () => {
     const state = await fundedState(1, 5n * ETH);
-    const receipt = applyTx(state, signWithdraw(identity(1).l2Key, CHAIN, { from: 1, amount: 2n * ETH, nonce: 0n }));
-    expect(receipt).toEqual({ type: 4, exit: { recipient: state.account(1)!.ethAddress, assetId: 1, amount: 2n * ETH } });
+    const receipt = applyTx(
+      state,
+      signWithdraw(identity(1).l2Key, CHAIN, { from: 1, amount: 2n * ETH, nonce: 0n }),
+    );
+    expect(receipt).toEqual({
+      type: 4,
+      exit: { recipient: state.account(1)!.ethAddress, assetId: 1, amount: 2n * ETH },
+    });
     expect(state.account(1)!.balance).toBe(3n * ETH);
   });
 });
@@ -117,7 +160,10 @@ describe('state transition properties', () => {
   const op = fc.record({
     from: fc.constantFrom(...accounts),
     to: fc.constantFrom(...accounts, 9),
-    amount: fc.oneof(fc.bigInt({ min: 1n, max: 30n }).map((v) => v * 10n ** 17n), fc.bigInt({ min: 0n, max: 3n })),
+    amount: fc.oneof(
+      fc.bigInt({ min: 1n, max: 30n }).map((v) => v * 10n ** 17n),
+      fc.bigInt({ min: 0n, max: 3n }),
+    ),
     nonceSkew: fc.oneof(fc.constant(0n), fc.constant(0n), fc.constant(0n), fc.constantFrom(-1n, 1n)),
     withdraw: fc.boolean(),
   });
@@ -135,7 +181,12 @@ describe('state transition properties', () => {
           const nonce = nonceBefore + o.nonceSkew < 0n ? 0n : nonceBefore + o.nonceSkew;
           const tx = o.withdraw
             ? signWithdraw(identity(o.from).l2Key, CHAIN, { from: o.from, amount: o.amount, nonce })
-            : signTransfer(identity(o.from).l2Key, CHAIN, { from: o.from, to: o.to, amount: o.amount, nonce });
+            : signTransfer(identity(o.from).l2Key, CHAIN, {
+                from: o.from,
+                to: o.to,
+                amount: o.amount,
+                nonce,
+              });
           try {
             applyTx(state, tx);
             applied.push(tx);

@@ -38,15 +38,20 @@ describe('SparseMerkleTree', () => {
     it(`matches a dense recomputation (arity ${shape.arity}, depth ${shape.depth})`, () => {
       const size = Number(BigInt(shape.arity) ** BigInt(shape.depth));
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: size - 1 }), fc.bigInt({ min: 0n, max: 1n << 200n })), { maxLength: 20 }), (writes) => {
-          const tree = new SparseMerkleTree(shape);
-          const leaves = new Map<bigint, bigint>();
-          for (const [i, v] of writes) {
-            tree.setLeaf(BigInt(i), v);
-            leaves.set(BigInt(i), v);
-          }
-          expect(tree.root).toBe(naiveRoot(shape, leaves));
-        }),
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: size - 1 }), fc.bigInt({ min: 0n, max: 1n << 200n })), {
+            maxLength: 20,
+          }),
+          (writes) => {
+            const tree = new SparseMerkleTree(shape);
+            const leaves = new Map<bigint, bigint>();
+            for (const [i, v] of writes) {
+              tree.setLeaf(BigInt(i), v);
+              leaves.set(BigInt(i), v);
+            }
+            expect(tree.root).toBe(naiveRoot(shape, leaves));
+          },
+        ),
         { numRuns: 25 },
       );
     });
@@ -55,15 +60,21 @@ describe('SparseMerkleTree', () => {
   it('gives the same root whatever the order of independent updates, batched or one by one', () => {
     const shape: TreeShape = { arity: 4, depth: 6 };
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 4095 }), { minLength: 1, maxLength: 40 }), fc.integer(), (indexes, seed) => {
-        const entries = indexes.map((i) => [BigInt(i), BigInt(i) * 7919n + 1n] as const);
-        const shuffled = [...entries].sort((a, b) => Number(((a[0] * BigInt(seed | 1)) % 97n) - ((b[0] * BigInt(seed | 1)) % 97n)));
-        const one = new SparseMerkleTree(shape);
-        for (const [i, v] of entries) one.setLeaf(i, v);
-        const batch = new SparseMerkleTree(shape);
-        batch.setLeaves(shuffled);
-        expect(batch.root).toBe(one.root);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 4095 }), { minLength: 1, maxLength: 40 }),
+        fc.integer(),
+        (indexes, seed) => {
+          const entries = indexes.map((i) => [BigInt(i), BigInt(i) * 7919n + 1n] as const);
+          const shuffled = [...entries].sort((a, b) =>
+            Number(((a[0] * BigInt(seed | 1)) % 97n) - ((b[0] * BigInt(seed | 1)) % 97n)),
+          );
+          const one = new SparseMerkleTree(shape);
+          for (const [i, v] of entries) one.setLeaf(i, v);
+          const batch = new SparseMerkleTree(shape);
+          batch.setLeaves(shuffled);
+          expect(batch.root).toBe(one.root);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -71,7 +82,11 @@ describe('SparseMerkleTree', () => {
   it('proves inclusion and exclusion, and rejects a wrong leaf or index', () => {
     const shape: TreeShape = { arity: 4, depth: 5 };
     const tree = new SparseMerkleTree(shape);
-    tree.setLeaves([[3n, 33n], [700n, 77n], [1023n, 5n]]);
+    tree.setLeaves([
+      [3n, 33n],
+      [700n, 77n],
+      [1023n, 5n],
+    ]);
     const p = tree.proof(700n);
     expect(verifyMerkleProof(shape, tree.root, 77n, p)).toBe(true);
     expect(verifyMerkleProof(shape, tree.root, 78n, p)).toBe(false);
@@ -93,12 +108,18 @@ describe('SparseMerkleTree', () => {
       const shape: TreeShape = { arity: 4, depth: 4 };
       const store = new TrackingNodeStore();
       const tree = new SparseMerkleTree(shape, store);
-      tree.setLeaves([[1n, 10n], [2n, 20n], [200n, 30n]]);
+      tree.setLeaves([
+        [1n, 10n],
+        [2n, 20n],
+        [200n, 30n],
+      ]);
       tree.setLeaf(2n, 0n); // deletion must persist as a delete
       const db = await RocksKV.open(dir);
       await db.write(
         [...store.drainDirty()].map(([k, v]) =>
-          v === undefined ? { type: 'del' as const, key: `n/${k}` } : { type: 'put' as const, key: `n/${k}`, value: uintToBytes(v, 32) },
+          v === undefined
+            ? { type: 'del' as const, key: `n/${k}` }
+            : { type: 'put' as const, key: `n/${k}`, value: uintToBytes(v, 32) },
         ),
       );
       await db.close();

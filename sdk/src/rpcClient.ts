@@ -44,11 +44,16 @@ export class TesseraClient {
         continue; // endpoint unreachable: try the next one
       }
       this.next = (this.next + attempt) % this.endpoints.length;
-      const body = (await response.json()) as { result?: T; error?: { code: number; message: string; data?: never } };
+      const body = (await response.json()) as {
+        result?: T;
+        error?: { code: number; message: string; data?: never };
+      };
       if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data);
       return body.result as T;
     }
-    throw new Error(`no sequencer reachable (${this.endpoints.join(', ')}): ${(lastError as Error)?.message}`);
+    throw new Error(
+      `no sequencer reachable (${this.endpoints.join(', ')}): ${(lastError as Error)?.message}`,
+    );
   }
 
   chainId(): Promise<bigint> {
@@ -56,11 +61,17 @@ export class TesseraClient {
   }
 
   sendTransaction(tx: Tx, options: { wait?: boolean } = {}) {
-    return this.call<{ hash: `0x${string}`; status?: string; blockHeight?: string; receipt?: unknown }>('tessera_sendTransaction', [txToJson(tx), options]);
+    return this.call<{ hash: `0x${string}`; status?: string; blockHeight?: string; receipt?: unknown }>(
+      'tessera_sendTransaction',
+      [txToJson(tx), options],
+    );
   }
 
   getReceipt(hash: string) {
-    return this.call<{ hash: string; status: string; blockHeight: string; receipt: unknown } | null>('tessera_getTransactionReceipt', [hash]);
+    return this.call<{ hash: string; status: string; blockHeight: string; receipt: unknown } | null>(
+      'tessera_getTransactionReceipt',
+      [hash],
+    );
   }
 
   getAccount(index: number) {

@@ -1,8 +1,8 @@
 import {
+  L2_KEY_DERIVATION_MESSAGE,
   type Point,
   type RegisterTx,
   TxType,
-  L2_KEY_DERIVATION_MESSAGE,
   l2PrivateKeyFromEthSignature,
   privateKeyToPublicKey,
   registrationMessage,
@@ -35,16 +35,27 @@ export class Wallet {
   }
 
   async registrationTx(assetId: number): Promise<RegisterTx> {
-    const message = registrationMessage(this.eth.address, this.publicKey, this.chainId) as string | Uint8Array;
-    const binding = await this.eth.signMessage({ message: typeof message === 'string' ? message : { raw: message } });
-    return { type: TxType.REGISTER, ethAddress: this.eth.address.toLowerCase() as `0x${string}`, publicKey: this.publicKey, assetId, binding };
+    const message = registrationMessage(this.eth.address, this.publicKey, this.chainId) as
+      | string
+      | Uint8Array;
+    const binding = await this.eth.signMessage({
+      message: typeof message === 'string' ? message : { raw: message },
+    });
+    return {
+      type: TxType.REGISTER,
+      ethAddress: this.eth.address.toLowerCase() as `0x${string}`,
+      publicKey: this.publicKey,
+      assetId,
+      binding,
+    };
   }
 
   /** Open an account for `assetId` and return its index once committed. */
   async register(assetId: number): Promise<number> {
     const result = await this.client.sendTransaction(await this.registrationTx(assetId), { wait: true });
     const receipt = result.receipt as { accountIndex?: number } | undefined;
-    if (receipt?.accountIndex === undefined) throw new Error(`registration not committed: ${JSON.stringify(result)}`);
+    if (receipt?.accountIndex === undefined)
+      throw new Error(`registration not committed: ${JSON.stringify(result)}`);
     return receipt.accountIndex;
   }
 

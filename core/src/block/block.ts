@@ -30,12 +30,28 @@ export function blockHash(h: BlockHeader): Hex {
   return keccak256(
     encodeAbiParameters(
       [
-        { type: 'uint256' }, { type: 'uint64' }, { type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' },
-        { type: 'bytes32' }, { type: 'uint256' }, { type: 'uint64' }, { type: 'uint32' }, { type: 'uint64' },
+        { type: 'uint256' },
+        { type: 'uint64' },
+        { type: 'bytes32' },
+        { type: 'uint256' },
+        { type: 'uint256' },
+        { type: 'bytes32' },
+        { type: 'uint256' },
+        { type: 'uint64' },
+        { type: 'uint32' },
+        { type: 'uint64' },
       ],
       [
-        h.chainId, h.height, h.parentHash, h.prevStateRoot, h.stateRoot,
-        h.dataHash, h.dataCommitment, h.depositStart, h.depositCount, h.timestamp,
+        h.chainId,
+        h.height,
+        h.parentHash,
+        h.prevStateRoot,
+        h.stateRoot,
+        h.dataHash,
+        h.dataCommitment,
+        h.depositStart,
+        h.depositCount,
+        h.timestamp,
       ],
     ),
   );
@@ -61,7 +77,8 @@ export function executeBlock(
   ctx: BlockContext,
   verified: (tx: Tx, i: number) => boolean = () => false,
 ): ExecutedBlock {
-  if (txs.length > ctx.slots) throw new ProtocolError('BLOCK_INVALID', `${txs.length} transactions exceed ${ctx.slots} slots`);
+  if (txs.length > ctx.slots)
+    throw new ProtocolError('BLOCK_INVALID', `${txs.length} transactions exceed ${ctx.slots} slots`);
   const firstL2 = txs.findIndex((t) => t.type !== TxType.DEPOSIT);
   if (firstL2 >= 0 && txs.slice(firstL2).some((t) => t.type === TxType.DEPOSIT)) {
     throw new ProtocolError('BLOCK_INVALID', 'deposits must come before every L2 transaction');
@@ -78,7 +95,10 @@ export function executeBlock(
   } catch (err) {
     state.rollback();
     if (err instanceof ProtocolError) {
-      throw new ProtocolError(err.code, `transaction ${receipts.length} of block ${ctx.height}: ${err.message}`);
+      throw new ProtocolError(
+        err.code,
+        `transaction ${receipts.length} of block ${ctx.height}: ${err.message}`,
+      );
     }
     throw err;
   }
@@ -97,19 +117,40 @@ export function executeBlock(
     depositCount: data.deposits.length,
     timestamp: ctx.timestamp,
   };
-  return { block: { header, txs: [...txs] }, hash: blockHash(header), receipts, exits: data.exits, commitment };
+  return {
+    block: { header, txs: [...txs] },
+    hash: blockHash(header),
+    receipts,
+    exits: data.exits,
+    commitment,
+  };
 }
 
 /**
  * Re-execute a block received from a peer and check that its header is exactly what this node
  * computes. On mismatch the state is rolled back to before the block.
  */
-export function replayBlock(state: L2State, block: Block, slots: number, verified?: (tx: Tx, i: number) => boolean): ExecutedBlock {
+export function replayBlock(
+  state: L2State,
+  block: Block,
+  slots: number,
+  verified?: (tx: Tx, i: number) => boolean,
+): ExecutedBlock {
   const before = state.stateRoot();
   state.checkpoint();
   let executed: ExecutedBlock;
   try {
-    executed = executeBlock(state, block.txs, { height: block.header.height, parentHash: block.header.parentHash, timestamp: block.header.timestamp, slots }, verified);
+    executed = executeBlock(
+      state,
+      block.txs,
+      {
+        height: block.header.height,
+        parentHash: block.header.parentHash,
+        timestamp: block.header.timestamp,
+        slots,
+      },
+      verified,
+    );
   } catch (err) {
     state.rollback();
     throw err;
@@ -118,7 +159,10 @@ export function replayBlock(state: L2State, block: Block, slots: number, verifie
   if (executed.hash !== expected || before !== block.header.prevStateRoot) {
     state.rollback();
     state.stateRoot();
-    throw new ProtocolError('BLOCK_INVALID', `block ${block.header.height} header does not match its execution (computed ${executed.hash}, header ${expected})`);
+    throw new ProtocolError(
+      'BLOCK_INVALID',
+      `block ${block.header.height} header does not match its execution (computed ${executed.hash}, header ${expected})`,
+    );
   }
   state.release();
   return executed;
@@ -128,10 +172,17 @@ export function replayBlock(state: L2State, block: Block, slots: number, verifie
 export function encodeBlock(b: Block): Uint8Array {
   const h = b.header;
   const parts: Uint8Array[] = [
-    uintToBytes(h.chainId, 32), uintToBytes(h.height, 8), fromHex(h.parentHash, 32),
-    uintToBytes(h.prevStateRoot, 32), uintToBytes(h.stateRoot, 32), fromHex(h.dataHash, 32),
-    uintToBytes(h.dataCommitment, 32), uintToBytes(h.depositStart, 8), uintToBytes(BigInt(h.depositCount), 4),
-    uintToBytes(h.timestamp, 8), uintToBytes(BigInt(b.txs.length), 4),
+    uintToBytes(h.chainId, 32),
+    uintToBytes(h.height, 8),
+    fromHex(h.parentHash, 32),
+    uintToBytes(h.prevStateRoot, 32),
+    uintToBytes(h.stateRoot, 32),
+    fromHex(h.dataHash, 32),
+    uintToBytes(h.dataCommitment, 32),
+    uintToBytes(h.depositStart, 8),
+    uintToBytes(BigInt(h.depositCount), 4),
+    uintToBytes(h.timestamp, 8),
+    uintToBytes(BigInt(b.txs.length), 4),
   ];
   for (const tx of b.txs) {
     const bytes = encodeTx(tx);
@@ -167,9 +218,15 @@ export function decodeBlock(bytes: Uint8Array): Block {
 
 export function headerToJson(h: BlockHeader) {
   return {
-    chainId: h.chainId.toString(), height: h.height.toString(), parentHash: h.parentHash,
-    prevStateRoot: h.prevStateRoot.toString(), stateRoot: h.stateRoot.toString(), dataHash: h.dataHash,
-    dataCommitment: h.dataCommitment.toString(), depositStart: h.depositStart.toString(),
-    depositCount: h.depositCount, timestamp: h.timestamp.toString(),
+    chainId: h.chainId.toString(),
+    height: h.height.toString(),
+    parentHash: h.parentHash,
+    prevStateRoot: h.prevStateRoot.toString(),
+    stateRoot: h.stateRoot.toString(),
+    dataHash: h.dataHash,
+    dataCommitment: h.dataCommitment.toString(),
+    depositStart: h.depositStart.toString(),
+    depositCount: h.depositCount,
+    timestamp: h.timestamp.toString(),
   };
 }

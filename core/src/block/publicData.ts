@@ -1,9 +1,9 @@
 import { keccak256 } from 'viem';
+import { encodeFloat40 } from '../amount/float40.ts';
 import { type Hex, concatBytes, fromHex, uintToBytes } from '../bytes.ts';
 import { FIELD_MODULUS, TxType } from '../constants.ts';
 import { poseidon } from '../crypto/index.ts';
 import { MalformedError } from '../errors.ts';
-import { encodeFloat40 } from '../amount/float40.ts';
 import type { Exit, Receipt } from '../state/apply.ts';
 import type { DepositTx, Tx } from '../tx/types.ts';
 
@@ -32,11 +32,26 @@ export function depositElement(tx: Pick<DepositTx, 'to' | 'assetId' | 'amount'>)
 export function l2Record(tx: Tx, registeredIndex?: number): Uint8Array {
   switch (tx.type) {
     case TxType.REGISTER:
-      return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(registeredIndex ?? 0), 4), uintToBytes(BigInt(tx.assetId), 4), new Uint8Array(5));
+      return concatBytes(
+        Uint8Array.of(tx.type),
+        uintToBytes(BigInt(registeredIndex ?? 0), 4),
+        uintToBytes(BigInt(tx.assetId), 4),
+        new Uint8Array(5),
+      );
     case TxType.TRANSFER:
-      return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(tx.from), 4), uintToBytes(BigInt(tx.to), 4), uintToBytes(encodeFloat40(tx.amount), 5));
+      return concatBytes(
+        Uint8Array.of(tx.type),
+        uintToBytes(BigInt(tx.from), 4),
+        uintToBytes(BigInt(tx.to), 4),
+        uintToBytes(encodeFloat40(tx.amount), 5),
+      );
     case TxType.WITHDRAW:
-      return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(tx.from), 4), new Uint8Array(4), uintToBytes(encodeFloat40(tx.amount), 5));
+      return concatBytes(
+        Uint8Array.of(tx.type),
+        uintToBytes(BigInt(tx.from), 4),
+        new Uint8Array(4),
+        uintToBytes(encodeFloat40(tx.amount), 5),
+      );
     default:
       throw new MalformedError(`transaction type ${tx.type} has no L2 record`);
   }
@@ -52,7 +67,11 @@ export function batchData(txs: readonly Tx[], receipts: readonly Receipt[]): Bat
     } else {
       data.records.push(l2Record(tx, receipt.type === TxType.REGISTER ? receipt.accountIndex : undefined));
       if (tx.type === TxType.REGISTER) {
-        data.registrations.push({ ax: tx.publicKey[0], ay: tx.publicKey[1], ethAddress: BigInt(tx.ethAddress) });
+        data.registrations.push({
+          ax: tx.publicKey[0],
+          ay: tx.publicKey[1],
+          ethAddress: BigInt(tx.ethAddress),
+        });
       }
     }
     if ('exit' in receipt) data.exits.push(receipt.exit);
@@ -71,7 +90,11 @@ export function batchDataHash(d: BatchData): Hex {
       ...d.deposits.flatMap((x) => [u256(x.element), u256(x.depositor)]),
       ...d.records,
       ...d.registrations.flatMap((r) => [u256(r.ax), u256(r.ay), u256(r.ethAddress)]),
-      ...d.exits.flatMap((e) => [fromHex(e.recipient, 20), uintToBytes(BigInt(e.assetId), 4), uintToBytes(e.amount, 16)]),
+      ...d.exits.flatMap((e) => [
+        fromHex(e.recipient, 20),
+        uintToBytes(BigInt(e.assetId), 4),
+        uintToBytes(e.amount, 16),
+      ]),
     ),
   );
 }
@@ -79,7 +102,8 @@ export function batchDataHash(d: BatchData): Hex {
 /** The element vector E of length 7N, with deposits occupying the first slots. */
 export function batchElements(d: BatchData, slots: number): bigint[] {
   const txCount = d.deposits.length + d.records.length;
-  if (txCount > slots) throw new MalformedError(`block has ${txCount} transactions, the batch has ${slots} slots`);
+  if (txCount > slots)
+    throw new MalformedError(`block has ${txCount} transactions, the batch has ${slots} slots`);
   const E = new Array<bigint>(7 * slots).fill(0n);
   let slot = 0;
   for (const dep of d.deposits) {
@@ -136,7 +160,11 @@ export function commitBatch(d: BatchData, slots: number): BatchCommitment {
 }
 
 /** The single public input of the batch proof. */
-export function batchPublicInput(prevStateRoot: bigint, stateRoot: bigint, commitment: Pick<BatchCommitment, 'dataHash' | 'dataCommitment' | 'y'>): bigint {
+export function batchPublicInput(
+  prevStateRoot: bigint,
+  stateRoot: bigint,
+  commitment: Pick<BatchCommitment, 'dataHash' | 'dataCommitment' | 'y'>,
+): bigint {
   const [kHi, kLo] = splitHash(commitment.dataHash);
   return poseidon([prevStateRoot, stateRoot, kHi, kLo, commitment.dataCommitment, commitment.y]);
 }

@@ -15,7 +15,9 @@ export type Account = {
 };
 
 /** meta = assetId + nonce·2^32 + accountType·2^72 + kycLevel·2^80 + flags·2^88 (docs/PROTOCOL.md) */
-export function packAccountMeta(a: Pick<Account, 'assetId' | 'nonce' | 'accountType' | 'kycLevel' | 'flags'>): bigint {
+export function packAccountMeta(
+  a: Pick<Account, 'assetId' | 'nonce' | 'accountType' | 'kycLevel' | 'flags'>,
+): bigint {
   return (
     BigInt(a.assetId) +
     (a.nonce << 32n) +

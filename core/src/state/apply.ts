@@ -1,8 +1,8 @@
+import { encodeFloat40 } from '../amount/float40.ts';
 import type { Hex } from '../bytes.ts';
 import { MAX_BALANCE, MAX_NONCE, TxType } from '../constants.ts';
 import { isInPrimeSubgroup, isOnCurve, verifyPoseidon } from '../crypto/index.ts';
 import { ProtocolError } from '../errors.ts';
-import { encodeFloat40 } from '../amount/float40.ts';
 import { signedTxMessage } from '../tx/messages.ts';
 import { isValidRegistrationBinding } from '../tx/registration.ts';
 import type { DepositTx, RegisterTx, SignedTx, TransferTx, Tx, WithdrawTx } from '../tx/types.ts';
@@ -40,20 +40,30 @@ export function applyTx(state: L2State, tx: Tx, options: ApplyOptions = {}): Rec
     case TxType.WITHDRAW:
       return applyWithdraw(state, tx, options);
     default:
-      throw new ProtocolError('UNKNOWN_TX_TYPE', `unknown transaction type ${(tx as { type: unknown }).type}`);
+      throw new ProtocolError(
+        'UNKNOWN_TX_TYPE',
+        `unknown transaction type ${(tx as { type: unknown }).type}`,
+      );
   }
 }
 
 function applyRegister(state: L2State, tx: RegisterTx): Receipt {
   const index = state.nextIndex;
-  if (BigInt(index) >= state.tree.capacity) throw new ProtocolError('TREE_FULL', 'no free account index left');
+  if (BigInt(index) >= state.tree.capacity)
+    throw new ProtocolError('TREE_FULL', 'no free account index left');
   if (!state.asset(tx.assetId)) throw new ProtocolError('UNKNOWN_ASSET', `asset ${tx.assetId} is not listed`);
   const [x, y] = tx.publicKey;
   if (!isOnCurve(tx.publicKey) || !isInPrimeSubgroup(tx.publicKey) || (x === 0n && y === 1n)) {
-    throw new ProtocolError('BAD_PUBLIC_KEY', 'public key must be a non-identity point of the prime-order subgroup');
+    throw new ProtocolError(
+      'BAD_PUBLIC_KEY',
+      'public key must be a non-identity point of the prime-order subgroup',
+    );
   }
   if (!isValidRegistrationBinding(tx.ethAddress, tx.publicKey, state.chainId, tx.binding)) {
-    throw new ProtocolError('BAD_BINDING', `binding signature is not by ${tx.ethAddress} over this key and chain`);
+    throw new ProtocolError(
+      'BAD_BINDING',
+      `binding signature is not by ${tx.ethAddress} over this key and chain`,
+    );
   }
   state.putAccount({
     index,
@@ -77,9 +87,13 @@ function applyTransfer(state: L2State, tx: TransferTx, options: ApplyOptions): R
   if (!to) throw new ProtocolError('UNKNOWN_ACCOUNT', `recipient account ${tx.to} does not exist`);
   if (isBanned(to)) throw new ProtocolError('ACCOUNT_BANNED', `recipient account ${tx.to} is banned`);
   if (to.assetId !== from.assetId) {
-    throw new ProtocolError('ASSET_MISMATCH', `account ${tx.from} holds asset ${from.assetId}, account ${tx.to} holds ${to.assetId}`);
+    throw new ProtocolError(
+      'ASSET_MISMATCH',
+      `account ${tx.from} holds asset ${from.assetId}, account ${tx.to} holds ${to.assetId}`,
+    );
   }
-  if (to.balance + tx.amount > MAX_BALANCE) throw new ProtocolError('BALANCE_OVERFLOW', `recipient balance would exceed 2^128 - 1`);
+  if (to.balance + tx.amount > MAX_BALANCE)
+    throw new ProtocolError('BALANCE_OVERFLOW', 'recipient balance would exceed 2^128 - 1');
   state.putAccount({ ...from, nonce: from.nonce + 1n, balance: from.balance - tx.amount });
   state.putAccount({ ...to, balance: to.balance + tx.amount });
   return { type: TxType.TRANSFER };
@@ -88,7 +102,10 @@ function applyTransfer(state: L2State, tx: TransferTx, options: ApplyOptions): R
 function applyWithdraw(state: L2State, tx: WithdrawTx, options: ApplyOptions): Receipt {
   const from = checkSender(state, tx, options);
   state.putAccount({ ...from, nonce: from.nonce + 1n, balance: from.balance - tx.amount });
-  return { type: TxType.WITHDRAW, exit: { recipient: from.ethAddress, assetId: from.assetId, amount: tx.amount } };
+  return {
+    type: TxType.WITHDRAW,
+    exit: { recipient: from.ethAddress, assetId: from.assetId, amount: tx.amount },
+  };
 }
 
 /** Rules shared by every account-signed transaction: existence, ban, amount, nonce, funds, signature. */
@@ -101,11 +118,18 @@ function checkSender(state: L2State, tx: SignedTx, options: ApplyOptions): Accou
   if (tx.nonce !== from.nonce) {
     throw new ProtocolError('BAD_NONCE', `account ${tx.from} expects nonce ${from.nonce}, got ${tx.nonce}`);
   }
-  if (from.nonce >= MAX_NONCE) throw new ProtocolError('NONCE_EXHAUSTED', `account ${tx.from} has used every nonce`);
+  if (from.nonce >= MAX_NONCE)
+    throw new ProtocolError('NONCE_EXHAUSTED', `account ${tx.from} has used every nonce`);
   if (tx.amount > from.balance) {
-    throw new ProtocolError('INSUFFICIENT_BALANCE', `account ${tx.from} has ${from.balance}, needs ${tx.amount}`);
+    throw new ProtocolError(
+      'INSUFFICIENT_BALANCE',
+      `account ${tx.from} has ${from.balance}, needs ${tx.amount}`,
+    );
   }
-  if (!options.signatureVerified && !verifyPoseidon(signedTxMessage(tx, state.chainId), tx.signature, from.publicKey)) {
+  if (
+    !options.signatureVerified &&
+    !verifyPoseidon(signedTxMessage(tx, state.chainId), tx.signature, from.publicKey)
+  ) {
     throw new ProtocolError('BAD_SIGNATURE', `signature does not verify under account ${tx.from}'s key`);
   }
   return from;
@@ -114,9 +138,13 @@ function checkSender(state: L2State, tx: SignedTx, options: ApplyOptions): Accou
 /** Deposits are forced by L1: they are always consumed, credited if possible, refunded otherwise. */
 function applyDeposit(state: L2State, tx: DepositTx): Receipt {
   if (tx.queueIndex !== state.nextDepositIndex) {
-    throw new ProtocolError('DEPOSIT_OUT_OF_ORDER', `expected deposit ${state.nextDepositIndex}, got ${tx.queueIndex}`);
+    throw new ProtocolError(
+      'DEPOSIT_OUT_OF_ORDER',
+      `expected deposit ${state.nextDepositIndex}, got ${tx.queueIndex}`,
+    );
   }
-  if (tx.amount > MAX_BALANCE || tx.amount < 0n) throw new ProtocolError('AMOUNT_OUT_OF_RANGE', 'deposit amount ≥ 2^128');
+  if (tx.amount > MAX_BALANCE || tx.amount < 0n)
+    throw new ProtocolError('AMOUNT_OUT_OF_RANGE', 'deposit amount ≥ 2^128');
   state.nextDepositIndex += 1n;
   const to = state.account(tx.to);
   const reason = !to

@@ -1,10 +1,17 @@
 import type { Hex } from '../bytes.ts';
 import { poseidon } from '../crypto/index.ts';
-import { type NodeStore, MemoryNodeStore } from '../tree/nodeStore.ts';
+import { MemoryNodeStore, type NodeStore } from '../tree/nodeStore.ts';
 import { SparseMerkleTree, type TreeShape, emptySubtreeHashes } from '../tree/sparseMerkleTree.ts';
 import { type Account, accountLeaf } from './account.ts';
 
-export type AssetInfo = { assetId: number; symbol: string; decimals: number; issuerIndex: number; maxSupply: bigint; policyFlags: number };
+export type AssetInfo = {
+  assetId: number;
+  symbol: string;
+  decimals: number;
+  issuerIndex: number;
+  maxSupply: bigint;
+  policyFlags: number;
+};
 
 export type ChainParams = {
   chainId: bigint;
@@ -102,7 +109,11 @@ export class L2State {
    * if any transaction fails, `rollback()` restores exactly the state before `checkpoint()`.
    */
   checkpoint(): void {
-    this.journals.push({ accounts: new Map(), nextIndex: this.nextIndex, nextDepositIndex: this.nextDepositIndex });
+    this.journals.push({
+      accounts: new Map(),
+      nextIndex: this.nextIndex,
+      nextDepositIndex: this.nextDepositIndex,
+    });
   }
 
   /** Keep the changes made since `checkpoint()`. */
@@ -111,7 +122,8 @@ export class L2State {
     if (!inner) throw new Error('release() without checkpoint()');
     const outer = this.journals[this.journals.length - 1];
     if (outer) {
-      for (const [index, before] of inner.accounts) if (!outer.accounts.has(index)) outer.accounts.set(index, before);
+      for (const [index, before] of inner.accounts)
+        if (!outer.accounts.has(index)) outer.accounts.set(index, before);
     }
   }
 

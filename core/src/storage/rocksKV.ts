@@ -50,7 +50,12 @@ export class RocksKV implements KVStore {
 
   async *entries(prefix: string): AsyncIterable<[string, Uint8Array]> {
     // '\xff' sorts after every key character we use, so [prefix, prefix+'\xff') is the range.
-    const it = this.db.iterator({ gte: prefix, lt: `${prefix}\xff`, keyAsBuffer: false, valueAsBuffer: true });
+    const it = this.db.iterator({
+      gte: prefix,
+      lt: `${prefix}\xff`,
+      keyAsBuffer: false,
+      valueAsBuffer: true,
+    });
     try {
       while (true) {
         const entry = await new Promise<[string, Buffer] | undefined>((resolve, reject) =>

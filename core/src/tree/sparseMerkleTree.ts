@@ -111,7 +111,10 @@ export class SparseMerkleTree {
 
   private checkIndex(index: bigint): void {
     if (index < 0n || index >= this.capacity) {
-      throw new ProtocolError('TREE_FULL', `leaf index ${index} outside the tree (capacity ${this.capacity})`);
+      throw new ProtocolError(
+        'TREE_FULL',
+        `leaf index ${index} outside the tree (capacity ${this.capacity})`,
+      );
     }
   }
 }

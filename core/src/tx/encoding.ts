@@ -51,7 +51,10 @@ export function encodeTx(tx: Tx): Uint8Array {
         packSignature(tx.signature),
       );
     default:
-      throw new ProtocolError('UNKNOWN_TX_TYPE', `cannot encode transaction type ${(tx as { type: unknown }).type}`);
+      throw new ProtocolError(
+        'UNKNOWN_TX_TYPE',
+        `cannot encode transaction type ${(tx as { type: unknown }).type}`,
+      );
   }
 }
 
@@ -65,7 +68,13 @@ export function decodeTx(bytes: Uint8Array): Tx {
       const ethAddress = toHex(r.take(20, 'ethAddress'));
       const publicKey = unpackPoint(r.take(32, 'publicKey'));
       if (!publicKey) throw new MalformedError('public key is not a canonical point on BabyJubJub');
-      tx = { type, ethAddress, publicKey, assetId: Number(r.uint(4, 'assetId')), binding: toHex(r.take(65, 'binding')) };
+      tx = {
+        type,
+        ethAddress,
+        publicKey,
+        assetId: Number(r.uint(4, 'assetId')),
+        binding: toHex(r.take(65, 'binding')),
+      };
       break;
     }
     case TxType.TRANSFER: {

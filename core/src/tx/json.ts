@@ -16,21 +16,50 @@ const decimal = (maxBits: number) =>
     .transform((s) => BigInt(s))
     .refine((v) => v < 1n << BigInt(maxBits), `must be below 2^${maxBits}`);
 const fieldElement = decimal(254).refine((v) => v < FIELD_MODULUS, 'must be a field element');
-const hexBytes = (n: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${2 * n}}$`), `must be ${n} bytes of 0x-hex`);
+const hexBytes = (n: number) =>
+  z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${2 * n}}$`), `must be ${n} bytes of 0x-hex`);
 const point = z.tuple([fieldElement, fieldElement]);
 const signature = z.object({ R8: point, S: fieldElement }).strict();
 
 export const TxJsonSchema = z.discriminatedUnion('type', [
   z
-    .object({ type: z.literal(TxType.REGISTER), ethAddress: hexBytes(20), publicKey: point, assetId: u32, binding: hexBytes(65) })
+    .object({
+      type: z.literal(TxType.REGISTER),
+      ethAddress: hexBytes(20),
+      publicKey: point,
+      assetId: u32,
+      binding: hexBytes(65),
+    })
     .strict(),
   z
-    .object({ type: z.literal(TxType.TRANSFER), from: u32, to: u32, amount: decimal(128), nonce: decimal(40), signature })
+    .object({
+      type: z.literal(TxType.TRANSFER),
+      from: u32,
+      to: u32,
+      amount: decimal(128),
+      nonce: decimal(40),
+      signature,
+    })
     .strict(),
   z
-    .object({ type: z.literal(TxType.DEPOSIT), queueIndex: decimal(64), depositor: hexBytes(20), to: u32, assetId: u32, amount: decimal(128) })
+    .object({
+      type: z.literal(TxType.DEPOSIT),
+      queueIndex: decimal(64),
+      depositor: hexBytes(20),
+      to: u32,
+      assetId: u32,
+      amount: decimal(128),
+    })
     .strict(),
-  z.object({ type: z.literal(TxType.WITHDRAW), from: u32, amount: decimal(128), nonce: decimal(40), signature }).strict(),
+  z
+    .object({
+      type: z.literal(TxType.WITHDRAW),
+      from: u32,
+      amount: decimal(128),
+      nonce: decimal(40),
+      signature,
+    })
+    .strict(),
 ]);
 
 export type TxJson = z.input<typeof TxJsonSchema>;
@@ -39,7 +68,9 @@ export function txFromJson(json: unknown): Tx {
   const parsed = TxJsonSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new MalformedError(`invalid transaction JSON at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new MalformedError(
+      `invalid transaction JSON at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
   }
   const tx = parsed.data as unknown as Tx;
   if ('ethAddress' in tx) (tx as { ethAddress: string }).ethAddress = tx.ethAddress.toLowerCase();

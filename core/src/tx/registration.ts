@@ -8,7 +8,12 @@ import { type Point, registrationMessage } from '../crypto/index.ts';
  * check L1 does with ecrecover). Synchronous because the state transition is; viem's verifyMessage
  * is async only for smart-contract wallets, which registration does not accept.
  */
-export function isValidRegistrationBinding(ethAddress: Hex, publicKey: Point, chainId: bigint, binding: Hex): boolean {
+export function isValidRegistrationBinding(
+  ethAddress: Hex,
+  publicKey: Point,
+  chainId: bigint,
+  binding: Hex,
+): boolean {
   try {
     const message = registrationMessage(ethAddress, publicKey, chainId) as string | Uint8Array;
     const digest = hashMessage(typeof message === 'string' ? message : { raw: message });
