@@ -12,6 +12,8 @@ export type DepositWatcherOptions = {
   confirmations: number;
   /** Largest block range per getLogs call. */
   maxRange?: bigint;
+  /** First L1 block to scan (the bridge's deployment block); default 0. */
+  fromBlock?: bigint;
 };
 
 /**
@@ -24,7 +26,19 @@ export class DepositWatcher {
   private readonly deposits = new Map<bigint, DepositTx>();
   private scannedTo = -1n;
 
-  constructor(private readonly options: DepositWatcherOptions) {}
+  constructor(private readonly options: DepositWatcherOptions) {
+    if (options.fromBlock !== undefined) this.scannedTo = options.fromBlock - 1n;
+  }
+
+  /** Highest L1 block whose deposits have been read (all of them buried under `confirmations`). */
+  get scannedThrough(): bigint {
+    return this.scannedTo;
+  }
+
+  /** Number of confirmed deposits held (not yet pruned). */
+  get size(): number {
+    return this.deposits.size;
+  }
 
   /** Pull new confirmed deposit events. Safe to call often; idempotent. */
   async poll(): Promise<number> {
@@ -36,10 +50,22 @@ export class DepositWatcher {
     let added = 0;
     for (let from = this.scannedTo + 1n; from <= safe; from += maxRange) {
       const to = from + maxRange - 1n < safe ? from + maxRange - 1n : safe;
-      const logs = await client.getLogs({ address: bridge, event: DEPOSIT_QUEUED_EVENT, fromBlock: from, toBlock: to });
+      const logs = await client.getLogs({
+        address: bridge,
+        event: DEPOSIT_QUEUED_EVENT,
+        fromBlock: from,
+        toBlock: to,
+      });
       for (const log of logs) {
         const a = log.args;
-        if (a.queueIndex === undefined || !a.depositor || a.toIndex === undefined || a.assetId === undefined || a.amount === undefined) continue;
+        if (
+          a.queueIndex === undefined ||
+          !a.depositor ||
+          a.toIndex === undefined ||
+          a.assetId === undefined ||
+          a.amount === undefined
+        )
+          continue;
         const queueIndex = BigInt(a.queueIndex);
         if (!this.deposits.has(queueIndex)) {
           this.deposits.set(queueIndex, {
@@ -72,7 +98,13 @@ export class DepositWatcher {
   /** True if this exact deposit has been seen confirmed on L1. */
   isConfirmed(tx: DepositTx): boolean {
     const d = this.deposits.get(tx.queueIndex);
-    return !!d && d.depositor === tx.depositor.toLowerCase() && d.to === tx.to && d.assetId === tx.assetId && d.amount === tx.amount;
+    return (
+      !!d &&
+      d.depositor === tx.depositor.toLowerCase() &&
+      d.to === tx.to &&
+      d.assetId === tx.assetId &&
+      d.amount === tx.amount
+    );
   }
 
   /** Drop deposits L2 has consumed, to bound memory. */

@@ -1,2 +1,3 @@
 export * from './rpcClient.ts';
 export * from './wallet.ts';
+export * from './auditor/index.ts';
