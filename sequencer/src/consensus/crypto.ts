@@ -8,9 +8,9 @@ import {
   type Hex,
   MsgType,
   NIL_HASH,
-  quorum,
   type SignedMessage,
   type UnsignedMessage,
+  quorum,
 } from './types.ts';
 
 export const VOTE_TYPEHASH: Uint8Array = keccak_256(new TextEncoder().encode('tessera.vote.v1'));
@@ -52,7 +52,8 @@ export function messageDigest(
   validRound?: number,
 ): Uint8Array {
   if (height < 0n || height > UINT64_MAX) throw new RangeError(`height out of uint64 range: ${height}`);
-  if (!Number.isInteger(round) || round < 0 || round > 0xffffffff) throw new RangeError(`round out of uint32 range: ${round}`);
+  if (!Number.isInteger(round) || round < 0 || round > 0xffffffff)
+    throw new RangeError(`round out of uint32 range: ${round}`);
   const words = type === MsgType.Proposal ? 7 : 6;
   const buf = new Uint8Array(32 * words);
   buf.set(VOTE_TYPEHASH, 0);
@@ -65,7 +66,8 @@ export function messageDigest(
   buf.set(vh, 160);
   if (type === MsgType.Proposal) {
     const vr = validRound ?? -1;
-    if (!Number.isInteger(vr) || vr < -1 || vr > 0x7fffffff) throw new RangeError(`validRound out of range: ${vr}`);
+    if (!Number.isInteger(vr) || vr < -1 || vr > 0x7fffffff)
+      throw new RangeError(`validRound out of range: ${vr}`);
     // int32 in abi.encode is sign-extended to 256 bits.
     writeUint(buf.subarray(192, 224), vr < 0 ? (1n << 256n) + BigInt(vr) : BigInt(vr));
   }
@@ -122,12 +124,36 @@ export function normalizeAddress(a: string): Address {
   return a.toLowerCase() as Address;
 }
 
+/** Holder of a validator key that signs 32-byte digests. */
+export interface DigestSigner {
+  readonly address: Address;
+  signDigest(digest: Uint8Array): Hex;
+}
+
+export function secp256k1Signer(privateKey: Uint8Array): DigestSigner {
+  const address = addressOfPrivateKey(privateKey);
+  return { address, signDigest: (digest) => signDigest(digest, privateKey) };
+}
+
+/** Authenticates consensus messages: who signed this? */
+export interface MessageVerifier {
+  readonly chainId: bigint;
+  /** The signer's address; throws InvalidSignatureError if the signature is malformed. */
+  signerOf(msg: SignedMessage): Address;
+  /** Same, for a digest computed by the caller. */
+  recover(digest: Uint8Array, signature: Hex): Address;
+  /** True iff the message is signed by the address it claims. */
+  verify(msg: SignedMessage): boolean;
+}
+
 /**
  * Signature checks dominate message handling (re-broadcasts repeat the same bytes), so recovered
  * signers are memoised by digest+signature in a bounded map.
  */
-export class SignatureVerifier {
+export class SignatureVerifier implements MessageVerifier {
   private readonly cache = new Map<string, Address>();
+  /** Objects never change after decoding: the same instance is re-checked for free. */
+  private readonly byObject = new WeakMap<SignedMessage, Address>();
   hits = 0;
   misses = 0;
   constructor(
@@ -136,15 +162,25 @@ export class SignatureVerifier {
   ) {}
 
   signerOf(msg: SignedMessage): Address {
-    const digest = digestOf(this.chainId, msg);
-    const key = `${bytesToHex(digest)}${msg.signature}`;
+    const known = this.byObject.get(msg);
+    if (known !== undefined) {
+      this.hits++;
+      return known;
+    }
+    const signer = this.recover(digestOf(this.chainId, msg), msg.signature);
+    this.byObject.set(msg, signer);
+    return signer;
+  }
+
+  recover(digest: Uint8Array, signature: Hex): Address {
+    const key = `${bytesToHex(digest)}${signature}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.hits++;
       return hit;
     }
     this.misses++;
-    const signer = recoverSigner(digest, msg.signature);
+    const signer = recoverSigner(digest, signature);
     if (this.cache.size >= this.capacity) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -168,8 +204,14 @@ export class SignatureVerifier {
  * Checks a commit certificate: ≥ 2f+1 distinct validators of `validators` signed a precommit for
  * (height, round, valueHash). Throws InvalidCertificateError with the reason otherwise.
  */
-export function verifyCertificate(cert: CommitCertificate, validators: readonly Address[], chainId: bigint): true {
+export function verifyCertificate(
+  cert: CommitCertificate,
+  validators: readonly Address[],
+  chainId: bigint,
+  verifier?: MessageVerifier,
+): true {
   const set = new Set(validators.map(normalizeAddress));
+  if (verifier && verifier.chainId !== chainId) throw new RangeError('verifier is for another chain');
   if (cert.valueHash.toLowerCase() === NIL_HASH) throw new InvalidCertificateError('certificate is for nil');
   let digest: Uint8Array;
   try {
@@ -183,11 +225,12 @@ export function verifyCertificate(cert: CommitCertificate, validators: readonly 
     if (!set.has(claimed)) throw new InvalidCertificateError(`${validator} is not a validator`);
     let signer: Address;
     try {
-      signer = recoverSigner(digest, signature);
+      signer = verifier ? verifier.recover(digest, signature) : recoverSigner(digest, signature);
     } catch (err) {
       throw new InvalidCertificateError(`bad signature of ${validator}: ${(err as Error).message}`);
     }
-    if (signer !== claimed) throw new InvalidCertificateError(`signature of ${validator} recovers to ${signer}`);
+    if (signer !== claimed)
+      throw new InvalidCertificateError(`signature of ${validator} recovers to ${signer}`);
     signers.add(signer);
   }
   const need = quorum(set.size);
@@ -198,9 +241,14 @@ export function verifyCertificate(cert: CommitCertificate, validators: readonly 
 }
 
 /** Boolean form of verifyCertificate. */
-export function isValidCertificate(cert: CommitCertificate, validators: readonly Address[], chainId: bigint): boolean {
+export function isValidCertificate(
+  cert: CommitCertificate,
+  validators: readonly Address[],
+  chainId: bigint,
+  verifier?: MessageVerifier,
+): boolean {
   try {
-    return verifyCertificate(cert, validators, chainId);
+    return verifyCertificate(cert, validators, chainId, verifier);
   } catch {
     return false;
   }

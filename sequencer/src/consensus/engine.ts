@@ -1,22 +1,22 @@
 import { normalizeAddress } from './crypto.ts';
-import type { Effect, Input, RestoredState } from './messages.ts';
+import type { Effect, Input, LockRecord, RestoredState } from './messages.ts';
 import {
   type Address,
   type CommitCertificate,
   DEFAULT_TIMEOUTS,
-  faultThreshold,
   type Hex,
   MsgType,
   NIL_HASH,
   type Proposal,
-  proposerIndex,
-  quorum,
   type SignedMessage,
   type Step,
   type TimeoutConfig,
-  timeoutFor,
   type Vote,
   type VoteType,
+  faultThreshold,
+  proposerIndex,
+  quorum,
+  timeoutFor,
 } from './types.ts';
 
 export interface CoreConfig {
@@ -70,8 +70,13 @@ export class ConsensusCore {
   validValue: Uint8Array | null = null;
 
   private proposals = new Map<number, Proposal[]>();
-  private prevotes = new Map<number, Map<Address, Vote>>();
-  private precommits = new Map<number, Map<Address, Vote>>();
+  /**
+   * Votes by round and sender. An equivocating sender can hold two entries: each counts toward
+   * its own value (quorums of 2f+1 still intersect in a correct validator), which keeps honest
+   * nodes' tallies converging once gossip has delivered both variants to everyone.
+   */
+  private prevotes = new Map<number, Map<Address, Vote[]>>();
+  private precommits = new Map<number, Map<Address, Vote[]>>();
   /** Bytes of values this node validated (or built), by hash. */
   private values = new Map<Hex, Uint8Array>();
   private validHashes = new Set<Hex>();
@@ -209,13 +214,15 @@ export class ConsensusCore {
     // The lock is implied by the highest own non-nil precommit; the WAL's lock record adds the bytes.
     let best: Vote | null = null;
     for (const m of this.own) {
-      if (m.type === MsgType.Precommit && m.valueHash !== NIL_HASH && (best === null || m.round > best.round)) best = m;
+      if (m.type === MsgType.Precommit && m.valueHash !== NIL_HASH && (best === null || m.round > best.round))
+        best = m;
     }
     if (best === null) return;
     this.lockedRound = best.round;
     this.lockedHash = best.valueHash;
     const lock = restored.lock;
     if (lock && lock.round === best.round && lock.valueHash === best.valueHash) {
+      for (const v of lock.proof) if (v.height === this.height && v.round === lock.round) this.receive(v);
       this.lockedValue = lock.value;
       this.validRound = lock.round;
       this.validHash = lock.valueHash;
@@ -295,7 +302,12 @@ export class ConsensusCore {
   }
 
   private maybeBuild(): void {
-    if (this.step === 'propose' && this.isProposer(this.round) && !this.proposedRounds.has(this.round) && !this.building) {
+    if (
+      this.step === 'propose' &&
+      this.isProposer(this.round) &&
+      !this.proposedRounds.has(this.round) &&
+      !this.building
+    ) {
       this.building = true;
       this.out.push({ kind: 'buildProposal', height: this.height, round: this.round });
     }
@@ -316,16 +328,24 @@ export class ConsensusCore {
     this.proposedRounds.add(round);
     this.out.push({
       kind: 'sign',
-      msg: { type: MsgType.Proposal, height: this.height, round, validRound, value, valueHash, proposer: this.self },
+      msg: {
+        type: MsgType.Proposal,
+        height: this.height,
+        round,
+        validRound,
+        value,
+        valueHash,
+        proposer: this.self,
+      },
     });
   }
 
-  private signVote(type: VoteType, valueHash: Hex, lockValue?: Uint8Array): void {
+  private signVote(type: VoteType, valueHash: Hex, lock?: LockRecord): void {
     if (this.self === null) return;
     this.out.push({
       kind: 'sign',
       msg: { type, height: this.height, round: this.round, valueHash, validator: this.self },
-      ...(lockValue ? { lockValue } : {}),
+      ...(lock ? { lock } : {}),
     });
   }
 
@@ -377,6 +397,15 @@ export class ConsensusCore {
       const pol = m.type === MsgType.Prevote && m.valueHash !== NIL_HASH;
       if (recent || pol) this.out.push({ kind: 'broadcast', msg: m });
     }
+    // Gossip the polka behind our valid value, other validators' votes included: a re-proposal
+    // with this validRound is only acceptable to peers that hold the same 2f+1 prevotes.
+    if (this.validRound >= 0 && this.validHash !== null) {
+      for (const [a, list] of this.prevotes.get(this.validRound) ?? []) {
+        if (a === this.self) continue;
+        for (const v of list)
+          if (v.valueHash === this.validHash) this.out.push({ kind: 'broadcast', msg: v });
+      }
+    }
     // A proposer whose app had nothing to offer polls again on every tick.
     this.maybeBuild();
   }
@@ -422,7 +451,8 @@ export class ConsensusCore {
   private admitRound(round: number, sender: Address): boolean {
     if (round <= this.round) return true;
     const rounds = new Set<number>();
-    for (const [r, list] of this.proposals) if (r > this.round && list.some((p) => senderOf(p) === sender)) rounds.add(r);
+    for (const [r, list] of this.proposals)
+      if (r > this.round && list.some((p) => senderOf(p) === sender)) rounds.add(r);
     for (const [r, m] of this.prevotes) if (r > this.round && m.has(sender)) rounds.add(r);
     for (const [r, m] of this.precommits) if (r > this.round && m.has(sender)) rounds.add(r);
     if (rounds.has(round) || rounds.size < this.maxFutureRounds) return true;
@@ -442,7 +472,12 @@ export class ConsensusCore {
       list = [];
       this.proposals.set(p.round, list);
     }
-    if (list.some((x) => x.valueHash === p.valueHash && x.validRound === p.validRound && x.signature === p.signature)) return false;
+    if (
+      list.some(
+        (x) => x.valueHash === p.valueHash && x.validRound === p.validRound && x.signature === p.signature,
+      )
+    )
+      return false;
     if (list.length > 0) this.out.push({ kind: 'evidence', first: list[0]!, second: p });
     if (list.length >= this.maxProposals) return false;
     list.push(p);
@@ -458,22 +493,39 @@ export class ConsensusCore {
       table.set(v.round, m);
     }
     const prev = m.get(sender);
-    if (prev) {
-      if (prev.valueHash !== v.valueHash) this.out.push({ kind: 'evidence', first: prev, second: v });
-      return false;
+    if (!prev) {
+      m.set(sender, [v]);
+      return true;
     }
-    m.set(sender, v);
+    if (prev.some((x) => x.valueHash === v.valueHash)) return false;
+    this.out.push({ kind: 'evidence', first: prev[0]!, second: v });
+    if (prev.length < 2) {
+      prev.push(v);
+      return true;
+    }
+    // Full: an equivocator may have filled its slots with junk to hide the vote that completed a
+    // quorum elsewhere. A variant other validators also voted for replaces one nobody supports.
+    if (!this.supported(m, sender, v.round, v.valueHash)) return false;
+    const junk = prev.findIndex((x) => !this.supported(m, sender, v.round, x.valueHash));
+    if (junk < 0) return false;
+    prev[junk] = v;
     return true;
+  }
+
+  private supported(m: Map<Address, Vote[]>, sender: Address, round: number, hash: Hex): boolean {
+    if (hash === NIL_HASH) return true;
+    for (const [a, list] of m) if (a !== sender && list.some((x) => x.valueHash === hash)) return true;
+    return (this.proposals.get(round) ?? []).some((p) => p.valueHash === hash);
   }
 
   // ---------------------------------------------------------------- rules
 
-  private count(table: Map<number, Map<Address, Vote>>, round: number, hash?: Hex): number {
+  private count(table: Map<number, Map<Address, Vote[]>>, round: number, hash?: Hex): number {
     const m = table.get(round);
     if (!m) return 0;
     if (hash === undefined) return m.size;
     let n = 0;
-    for (const v of m.values()) if (v.valueHash === hash) n++;
+    for (const list of m.values()) if (list.some((v) => v.valueHash === hash)) n++;
     return n;
   }
 
@@ -496,7 +548,7 @@ export class ConsensusCore {
     // Decision (line 49): any round with 2f+1 precommits for a value we hold and validated.
     for (const [r, m] of this.precommits) {
       if (m.size < this.q) continue;
-      for (const hash of new Set([...m.values()].map((v) => v.valueHash))) {
+      for (const hash of new Set([...m.values()].flatMap((list) => list.map((v) => v.valueHash)))) {
         if (hash === NIL_HASH || this.count(this.precommits, r, hash) < this.q) continue;
         if (this.validHashes.has(hash) && this.values.has(hash)) {
           this.decide(r, hash);
@@ -536,7 +588,11 @@ export class ConsensusCore {
     }
 
     // Line 34.
-    if (this.step === 'prevote' && !this.firedPrevoteTimeout.has(r) && this.count(this.prevotes, r) >= this.q) {
+    if (
+      this.step === 'prevote' &&
+      !this.firedPrevoteTimeout.has(r) &&
+      this.count(this.prevotes, r) >= this.q
+    ) {
       this.firedPrevoteTimeout.add(r);
       this.schedule('prevote', r);
       return true;
@@ -553,7 +609,10 @@ export class ConsensusCore {
           this.lockedHash = p.valueHash;
           this.lockedValue = value;
           this.step = 'precommit';
-          this.signVote(MsgType.Precommit, p.valueHash, value);
+          const proof = [...(this.prevotes.get(r)?.values() ?? [])].flatMap((l) =>
+            l.filter((v) => v.valueHash === p.valueHash),
+          );
+          this.signVote(MsgType.Precommit, p.valueHash, { value, proof });
         }
         this.validRound = r;
         this.validHash = p.valueHash;
@@ -598,7 +657,9 @@ export class ConsensusCore {
   }
 
   private decide(round: number, hash: Hex): void {
-    const votes = [...(this.precommits.get(round)?.values() ?? [])].filter((v) => v.valueHash === hash);
+    const votes = [...(this.precommits.get(round)?.values() ?? [])].flatMap((list) =>
+      list.filter((v) => v.valueHash === hash),
+    );
     votes.sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0));
     const certificate: CommitCertificate = {
       height: this.height,

@@ -1,4 +1,4 @@
-import type { CommitCertificate, Hex, SignedMessage, Step, UnsignedMessage } from './types.ts';
+import type { CommitCertificate, Hex, SignedMessage, Step, UnsignedMessage, Vote } from './types.ts';
 
 /** Inputs of the consensus core. Signatures of `message` inputs are already checked by the caller. */
 export type Input =
@@ -15,7 +15,7 @@ export type Input =
 /** Outputs of the consensus core, executed in order by a driver. */
 export type Effect =
   /** Sign (after the double-sign guard and a synced WAL write), then broadcast and feed back. */
-  | { kind: 'sign'; msg: UnsignedMessage; lockValue?: Uint8Array }
+  | { kind: 'sign'; msg: UnsignedMessage; lock?: LockRecord }
   | { kind: 'broadcast'; msg: SignedMessage }
   | { kind: 'scheduleTimeout'; height: bigint; round: number; step: Step; ms: number }
   | { kind: 'buildProposal'; height: bigint; round: number }
@@ -24,8 +24,17 @@ export type Effect =
   | { kind: 'evidence'; first: SignedMessage; second: SignedMessage }
   | { kind: 'syncNeeded'; height: bigint };
 
+/**
+ * Written with a non-nil precommit: the locked value and the 2f+1 prevotes (polka) that justify
+ * it, so a restarted node can still re-propose the value and prove its lock to peers.
+ */
+export interface LockRecord {
+  value: Uint8Array;
+  proof: Vote[];
+}
+
 /** What a restarted node knows about the height it was working on, from its WAL. */
 export interface RestoredState {
   ownMessages: SignedMessage[];
-  lock?: { round: number; valueHash: Hex; value: Uint8Array };
+  lock?: { round: number; valueHash: Hex; value: Uint8Array; proof: Vote[] };
 }

@@ -1,0 +1,11 @@
+export * from './consensus/index.ts';
+export * from './p2p/network.ts';
+export * from './p2p/consensus-link.ts';
+export { type NodeConfig, DEV_SEED, devnetConfig, loadConfig } from './node/config.ts';
+export { SequencerNode, type TxOutcome, type TxStatus } from './node/node.ts';
+export { Mempool, MempoolError, DEFAULT_MEMPOOL, type MempoolConfig } from './node/mempool.ts';
+export { Ledger, type CommittedBlock } from './node/ledger.ts';
+export { devAccounts, type DevAccount } from './node/genesis.ts';
+export { InProcessCluster, rpc, transferJson, freePort } from './node/devnet.ts';
+export * from './node/txwire.ts';
+export { RpcErrorCode } from './node/rpc.ts';

@@ -1,0 +1,498 @@
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import {
+  type Account,
+  ProtocolError,
+  type Receipt,
+  type Tx,
+  TxType,
+  blockHash,
+  chainParams,
+  signTransfer,
+  signedTxMessage,
+  verifyPoseidon,
+} from '@tessera/core';
+import { RocksKV } from '@tessera/core/storage/rocksKV';
+import pino from 'pino';
+import { addressOfPrivateKey, digestOf, fromHex, secp256k1Signer } from '../consensus/crypto.ts';
+import { ConsensusDriver, type DriverEnv } from '../consensus/driver.ts';
+import { KVConsensusStore } from '../consensus/kv-store.ts';
+import { PrivValidator } from '../consensus/signer.ts';
+import {
+  type CommitCertificate,
+  type ConsensusApp,
+  type Hex,
+  MsgType,
+  NIL_HASH,
+  type SignedMessage,
+} from '../consensus/types.ts';
+import { ConsensusLink } from '../p2p/consensus-link.ts';
+import { P2PNetwork, type SyncBlock, devnetPeerKey, peerIdOf } from '../p2p/network.ts';
+import type { NodeConfig } from './config.ts';
+import { devAccounts } from './genesis.ts';
+import { type CommittedBlock, Ledger } from './ledger.ts';
+import { Mempool, MempoolError } from './mempool.ts';
+import { NodeMetrics } from './metrics.ts';
+import { type RpcServer, startRpc } from './rpc.ts';
+import {
+  type WireTx,
+  decodeTxBatch,
+  decodeWithHint,
+  encodeBlockValue,
+  encodeTxBatch,
+  parseBlockValue,
+} from './txwire.ts';
+
+export type TxStatus =
+  | { status: 'pending' }
+  | { status: 'committed'; height: bigint; index: number; blockHash: Hex }
+  | { status: 'rejected' | 'expired'; code: string; message: string; retriable: boolean };
+
+export interface TxOutcome {
+  hash: Hex;
+  status: TxStatus;
+  receipt?: Receipt;
+}
+
+/**
+ * One sequencer: RocksDB ledger, mempool, Tendermint consensus over libp2p, JSON-RPC. Emits
+ * 'block' (CommittedBlock) and 'tx' (TxOutcome) for subscriptions.
+ */
+export class SequencerNode extends EventEmitter {
+  readonly log: pino.Logger;
+  readonly metrics = new NodeMetrics();
+  ledger!: Ledger;
+  mempool!: Mempool;
+  driver!: ConsensusDriver;
+  net!: P2PNetwork;
+  link!: ConsensusLink;
+  rpc!: RpcServer;
+  private kv!: RocksKV;
+  private gossipQueue: WireTx[] = [];
+  private gossipTimer: NodeJS.Timeout | null = null;
+  private sealTimer: NodeJS.Timeout | null = null;
+  private housekeeping: NodeJS.Timeout | null = null;
+  private readonly outcomes = new Map<Hex, TxOutcome>();
+  private readonly submittedAt = new Map<Hex, number>();
+  private stopped = false;
+
+  private constructor(readonly cfg: NodeConfig) {
+    super();
+    this.setMaxListeners(10_000);
+    this.log = pino({ name: `seq-${cfg.index}`, level: cfg.logLevel });
+  }
+
+  static async start(cfg: NodeConfig, opts: { genesis?: Account[] } = {}): Promise<SequencerNode> {
+    const node = new SequencerNode(cfg);
+    await node.boot(opts.genesis);
+    return node;
+  }
+
+  get address(): Hex {
+    return this.driver.core.self!;
+  }
+
+  private async boot(genesis?: Account[]): Promise<void> {
+    const cfg = this.cfg;
+    await mkdir(cfg.dataDir, { recursive: true });
+    // The curve/Poseidon kernels are generated on first use: pay that before serving traffic.
+    const probe = devAccounts(`${cfg.genesisSeed}/warmup`, 1)[0]!;
+    const warm = signTransfer(probe.l2Key, cfg.chainId, { from: 1, to: 2, amount: 1n, nonce: 0n });
+    verifyPoseidon(signedTxMessage(warm, cfg.chainId), warm.signature, probe.account.publicKey);
+    this.kv = await RocksKV.open(cfg.dataDir);
+    const params = chainParams({ chainId: cfg.chainId, tree: cfg.tree });
+    const accounts = genesis ?? devAccounts(cfg.genesisSeed, cfg.genesisAccounts).map((d) => d.account);
+    this.ledger = await Ledger.open(this.kv, params, cfg.blockMaxTxs, accounts, this.log);
+    this.mempool = new Mempool(cfg.mempool, cfg.chainId, (i) => this.ledger.committedAccount(i));
+
+    const keys = await Promise.all(cfg.p2pPorts.map((_, i) => devnetPeerKey(cfg.p2pSeed, i)));
+    const infos = keys.map((k, i) => ({
+      peerId: peerIdOf(k),
+      addr: `/ip4/${cfg.p2pHost}/tcp/${cfg.p2pPorts[i]}`,
+    }));
+    this.net = await P2PNetwork.create({
+      privateKey: keys[cfg.index]!,
+      listen: infos[cfg.index]!.addr,
+      peers: infos.filter((_, i) => i !== cfg.index),
+      chainId: cfg.chainId,
+      log: this.log,
+    });
+    this.link = new ConsensusLink(this.net, {
+      blocks: (from, max) => this.syncBlocks(from, max),
+      log: this.log,
+      self: fromHex(addressOfPrivateKey(cfg.validatorKey)),
+    });
+    this.net.onTx = (payload) => this.onGossipTxs(payload);
+
+    const store = new KVConsensusStore(this.kv);
+    const signer = new PrivValidator(cfg.validatorKey, cfg.chainId, store);
+    await signer.init();
+    const env = this.link.env();
+    const driverEnv: DriverEnv = cfg.byzantine ? this.byzantineEnv(env) : env;
+    this.driver = new ConsensusDriver({
+      validators: cfg.validators,
+      chainId: cfg.chainId,
+      app: this.consensusApp(),
+      store,
+      signer,
+      env: driverEnv,
+      timeouts: cfg.timeouts,
+      rebroadcastMs: cfg.rebroadcastMs,
+      log: this.log,
+      hooks: {
+        onSyncNeeded: () => this.link.syncNeeded(),
+        onRoundChange: (h, r) => {
+          this.metrics.round.set(r);
+          if (r > 0) this.log.info({ height: h.toString(), round: r }, 'round change');
+        },
+        onEvidence: (a, b) =>
+          this.log.warn(
+            {
+              height: a.height.toString(),
+              round: a.round,
+              type: a.type,
+              from: 'validator' in a ? a.validator : a.proposer,
+              second: b.type,
+            },
+            'equivocation seen',
+          ),
+        onError: (err) => this.log.fatal({ err }, 'consensus stopped'),
+      },
+    });
+    this.link.attach(this.driver);
+    this.rpc = await startRpc(this);
+    this.metrics.height.set(Number(this.ledger.head.height));
+    await this.driver.start(this.ledger.head.height + 1n);
+    this.housekeeping = setInterval(() => this.tick(), 500);
+    this.log.info(
+      {
+        index: cfg.index,
+        address: signer.address,
+        height: this.ledger.head.height.toString(),
+        rpc: this.rpc.port,
+        p2p: cfg.p2pPorts[cfg.index],
+      },
+      'sequencer started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of [this.gossipTimer, this.sealTimer]) if (t) clearTimeout(t);
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.driver.stop();
+    this.link.detach();
+    await this.driver.idle();
+    await this.rpc.close();
+    await this.net.stop();
+    await this.kv.close();
+  }
+
+  // ------------------------------------------------------------------ consensus application
+
+  private consensusApp(): ConsensusApp {
+    return {
+      buildProposal: async (height) => this.build(height),
+      validateProposal: async (height, value) => {
+        const t = Date.now();
+        const r = this.ledger.validate(height, value, (h) => this.mempool.get(h)?.wire.tx);
+        this.log.debug(
+          { height: height.toString(), ok: r !== null, ms: Date.now() - t, bytes: value.length },
+          'validated proposal',
+        );
+        return r;
+      },
+      commit: async (height, value, cert) => this.commit(height, value, cert),
+    };
+  }
+
+  private build(height: bigint): { value: Uint8Array; hash: Hex } | null {
+    if (height !== this.ledger.head.height + 1n) return null;
+    const candidates = this.mempool.candidates(this.cfg.blockMaxTxs);
+    if (candidates.length === 0) return null;
+    const now = Date.now();
+    const oldest = this.mempool.oldestArrival() ?? now;
+    if (candidates.length < this.cfg.blockMaxTxs && now - oldest < this.cfg.sealMs) {
+      this.wakeAt(oldest + this.cfg.sealMs);
+      return null;
+    }
+    const built = this.ledger.build(candidates, BigInt(Math.floor(now / 1000)));
+    this.log.debug(
+      {
+        height: height.toString(),
+        txs: built.included.length,
+        rejected: built.rejected.length,
+        ms: Date.now() - now,
+      },
+      'built block',
+    );
+    for (const { wire, err } of built.rejected) {
+      for (const e of this.mempool.evict(wire.hash)) {
+        this.finish(e.wire.hash, {
+          status: 'rejected',
+          code: err.code,
+          message: err.message,
+          retriable: false,
+        });
+      }
+    }
+    if (built.included.length === 0) return null;
+    return { value: built.value, hash: built.hash };
+  }
+
+  private wakeAt(at: number): void {
+    if (this.sealTimer) return;
+    this.sealTimer = setTimeout(
+      () => {
+        this.sealTimer = null;
+        this.driver.notifyValueAvailable();
+      },
+      Math.max(1, at - Date.now()),
+    );
+  }
+
+  private async commit(height: bigint, value: Uint8Array, cert: CommitCertificate): Promise<void> {
+    const t0 = Date.now();
+    const block = await this.ledger.commit(height, value, cert, (h) => this.mempool.get(h)?.wire.tx);
+    this.log.debug(
+      { height: height.toString(), txs: block.txs.length, ms: Date.now() - t0, round: cert.round },
+      'committed block',
+    );
+    const touched = new Set<number>();
+    for (const tx of block.txs) {
+      if (tx.type === TxType.TRANSFER) touched.add(tx.from);
+      else if (tx.type === TxType.WITHDRAW) touched.add(tx.from);
+    }
+    this.mempool.onCommitted(block.txHashes, touched);
+    const now = Date.now();
+    block.txHashes.forEach((h, i) => {
+      const at = this.submittedAt.get(h);
+      if (at !== undefined) {
+        this.metrics.commitLatency.observe((now - at) / 1000);
+        this.submittedAt.delete(h);
+      }
+      this.finish(h, { status: 'committed', height, index: i, blockHash: block.hash }, block.receipts[i]);
+    });
+    this.metrics.recordBlock(block.txs.length, now);
+    this.metrics.height.set(Number(height));
+    this.metrics.mempool.set(this.mempool.size);
+    this.emit('block', block);
+    if (this.mempool.size > 0) this.driver.notifyValueAvailable();
+  }
+
+  private async syncBlocks(from: bigint, max: number): Promise<SyncBlock[]> {
+    const out: SyncBlock[] = [];
+    for (let h = from; h <= this.ledger.head.height && out.length < max; h++) {
+      const value = await this.ledger.blockValue(h);
+      const certificate = await this.ledger.certificate(h);
+      if (!value || !certificate) break;
+      out.push({ height: h, value, certificate });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  private finish(hash: Hex, status: TxStatus, receipt?: Receipt): void {
+    const outcome: TxOutcome = receipt ? { hash, status, receipt } : { hash, status };
+    if (status.status !== 'committed') {
+      this.outcomes.set(hash, outcome);
+      if (this.outcomes.size > 100_000) this.outcomes.delete(this.outcomes.keys().next().value!);
+      this.submittedAt.delete(hash);
+    }
+    this.emit('tx', outcome);
+    this.emit(`tx:${hash}`, outcome);
+  }
+
+  /** Admits a transaction from a client of this node; throws MempoolError/ProtocolError if refused. */
+  submit(wire: WireTx): Hex {
+    const before = this.mempool.size;
+    const known = this.mempool.has(wire.hash);
+    try {
+      this.mempool.add(wire, Date.now(), true);
+    } catch (err) {
+      this.metrics.rejected.inc({ reason: (err as { code?: string }).code ?? 'ERROR' });
+      throw err;
+    }
+    if (!known) {
+      this.submittedAt.set(wire.hash, Date.now());
+      this.outcomes.delete(wire.hash);
+      this.queueGossip(wire);
+      this.metrics.mempool.set(this.mempool.size);
+      if (before === 0) this.driver.notifyValueAvailable();
+    }
+    return wire.hash;
+  }
+
+  private queueGossip(wire: WireTx): void {
+    this.gossipQueue.push(wire);
+    if (this.gossipQueue.length >= 200) this.flushGossip();
+    else if (!this.gossipTimer) this.gossipTimer = setTimeout(() => this.flushGossip(), 10);
+  }
+
+  private flushGossip(): void {
+    if (this.gossipTimer) clearTimeout(this.gossipTimer);
+    this.gossipTimer = null;
+    if (this.gossipQueue.length === 0) return;
+    this.net.publishTx(encodeTxBatch(this.gossipQueue));
+    this.gossipQueue = [];
+  }
+
+  private onGossipTxs(payload: Uint8Array): void {
+    let items: ReturnType<typeof decodeTxBatch>;
+    try {
+      items = decodeTxBatch(payload);
+    } catch {
+      return;
+    }
+    this.admitGossiped(items, 0);
+  }
+
+  /**
+   * Signature checks cost ~0.5-1 ms each: admit gossiped transactions in slices, yielding between
+   * them so consensus messages are never stuck behind a large batch.
+   */
+  private admitGossiped(items: ReturnType<typeof decodeTxBatch>, from: number): void {
+    if (this.stopped) return;
+    const slice = items.slice(from, from + 20);
+    if (from + 20 < items.length) setImmediate(() => this.admitGossiped(items, from + 20));
+    const before = this.mempool.size;
+    const now = Date.now();
+    for (const it of slice) {
+      if (this.mempool.has(it.hash)) continue;
+      try {
+        const tx = decodeWithHint(it.bytes, it.hint);
+        this.mempool.add({ tx, bytes: it.bytes, hint: it.hint, hash: it.hash }, now, false);
+      } catch (err) {
+        if (!(err instanceof ProtocolError || err instanceof MempoolError))
+          this.log.debug({ err }, 'bad gossiped tx');
+      }
+    }
+    this.metrics.mempool.set(this.mempool.size);
+    if (before === 0 && this.mempool.size > 0) this.driver.notifyValueAvailable();
+  }
+
+  async txStatus(hash: Hex): Promise<TxOutcome | null> {
+    const h = hash.toLowerCase() as Hex;
+    if (this.mempool.has(h)) return { hash: h, status: { status: 'pending' } };
+    const loc = await this.ledger.txLocation(h);
+    if (loc) {
+      const hashOfBlock = (await this.blockAt(loc.height))?.hash;
+      return {
+        hash: h,
+        status: {
+          status: 'committed',
+          height: loc.height,
+          index: loc.index,
+          blockHash: hashOfBlock ?? NIL_HASH,
+        },
+      };
+    }
+    return this.outcomes.get(h) ?? null;
+  }
+
+  /** Resolves when `hash` is committed or dropped (or after `ms`, as expired). */
+  waitFor(hash: Hex, ms: number): Promise<TxOutcome> {
+    return new Promise((resolve) => {
+      const done = (o: TxOutcome) => {
+        clearTimeout(timer);
+        this.off(`tx:${hash}`, done);
+        resolve(o);
+      };
+      const timer = setTimeout(
+        () =>
+          done({
+            hash,
+            status: {
+              status: 'expired',
+              code: 'TIMEOUT',
+              message: `not committed within ${ms} ms`,
+              retriable: true,
+            },
+          }),
+        ms,
+      );
+      this.on(`tx:${hash}`, done);
+    });
+  }
+
+  async blockAt(
+    height: bigint,
+  ): Promise<{ height: bigint; hash: Hex; value: Uint8Array; certificate: CommitCertificate } | null> {
+    if (height < 1n || height > this.ledger.head.height) return null;
+    const value = await this.ledger.blockValue(height);
+    const certificate = await this.ledger.certificate(height);
+    if (!value || !certificate) return null;
+    return { height, hash: certificate.valueHash, value, certificate };
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const e of this.mempool.expire(now)) {
+      this.metrics.rejected.inc({ reason: 'EXPIRED' });
+      this.finish(e.wire.hash, {
+        status: 'expired',
+        code: 'DEADLINE',
+        message: `not included within ${this.cfg.mempool.deadlineMs} ms; resubmit`,
+        retriable: true,
+      });
+    }
+    this.metrics.mempool.set(this.mempool.size);
+    this.metrics.peers.set(this.net.connectedValidators().length);
+  }
+
+  status() {
+    const s = this.driver.status();
+    return {
+      node: this.cfg.index,
+      validator: this.address,
+      height: this.ledger.head.height.toString(),
+      headHash: this.ledger.head.hash,
+      stateRoot: this.ledger.head.stateRoot.toString(),
+      consensusHeight: s.height.toString(),
+      round: s.round,
+      step: s.step,
+      peers: this.net.connectedValidators().length,
+      mempool: this.mempool.size,
+      syncing: s.height > this.ledger.head.height + 1n,
+    };
+  }
+
+  // ------------------------------------------------------------------ fault injection (tests)
+
+  /** Test-only Byzantine behaviour: every proposal gets a conflicting twin, every vote a conflicting one. */
+  private byzantineEnv(env: DriverEnv): DriverEnv {
+    const raw = secp256k1Signer(this.cfg.validatorKey);
+    const sign = <T extends SignedMessage>(m: T): T => ({
+      ...m,
+      signature: raw.signDigest(digestOf(this.cfg.chainId, m)),
+    });
+    return {
+      ...env,
+      broadcast: (msg) => {
+        env.broadcast(msg);
+        if (msg.type === MsgType.Proposal && this.cfg.byzantine === 'equivocate') {
+          // Same transactions, another timestamp: a second valid block for the same slot.
+          const p = parseBlockValue(msg.value);
+          const header = { ...p.header, timestamp: p.header.timestamp + 1n };
+          const value = encodeBlockValue(
+            header,
+            p.txs.map((t) => ({
+              tx: undefined as unknown as Tx,
+              bytes: t.bytes,
+              hint: t.hint,
+              hash: t.hash,
+            })),
+          );
+          env.broadcast(sign({ ...msg, value, valueHash: blockHash(header) }));
+        } else if (msg.type !== MsgType.Proposal && this.cfg.byzantine === 'doublevote') {
+          const other: Hex = msg.valueHash === NIL_HASH ? `0x${'ab'.repeat(32)}` : NIL_HASH;
+          env.broadcast(sign({ ...msg, valueHash: other }));
+        }
+      },
+    };
+  }
+}
+
+export type { CommittedBlock };
