@@ -26,6 +26,8 @@ export const DEVNET_CHAIN_ID = 31337n;
 export const PARAM_SETS = {
   test: { slots: 2, arity: 4, depth: 3, chainId: DEVNET_CHAIN_ID },
   default: { slots: 4, arity: 8, depth: 8, chainId: DEVNET_CHAIN_ID },
+  /** `npm start`: arity 4 because the L1 escape hatch needs an A-input Poseidon on L1 (≤ 6 there). */
+  devnet: { slots: 4, arity: 4, depth: 6, chainId: DEVNET_CHAIN_ID },
   production: { slots: 500, arity: 8, depth: 8, chainId: DEVNET_CHAIN_ID },
 } as const satisfies Record<string, BatchParams>;
 
