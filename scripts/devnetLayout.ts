@@ -42,6 +42,7 @@ export function devnetLayout(env: NodeJS.ProcessEnv = process.env) {
     TESSERA_L1_RPC: l1RpcUrl,
     TESSERA_DEPLOYMENT: join(home, 'deployment.json'),
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    TESSERA_LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   };
   return {
     home,

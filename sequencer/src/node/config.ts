@@ -43,6 +43,8 @@ export interface NodeConfig {
     waitTimeoutMs: number;
   };
   logLevel: string;
+  /** L1 bridge to take deposits from (absent: this chain has no L1 deposits, e.g. benchmarks). */
+  l1?: { rpcUrl: string; bridge: `0x${string}`; confirmations: number; fromBlock: bigint; pollMs: number };
   /** Fault injection for tests only: this node equivocates as proposer and double-votes. */
   byzantine?: 'equivocate' | 'doublevote';
 }
@@ -63,6 +65,13 @@ const envSchema = z.object({
   TESSERA_GENESIS_ACCOUNTS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   TESSERA_SEAL_MS: z.coerce.number().int().min(1).optional(),
   TESSERA_LOG_LEVEL: z.string().optional(),
+  TESSERA_L1_RPC: z.string().url().optional(),
+  TESSERA_BRIDGE_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  TESSERA_DEPOSIT_CONFIRMATIONS: z.coerce.number().int().min(0).max(1000).optional(),
+  TESSERA_L1_FROM_BLOCK: z.coerce.bigint().optional(),
+  TESSERA_TREE_ARITY: z.coerce.number().pipe(z.union([z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  TESSERA_TREE_DEPTH: z.coerce.number().int().min(1).max(32).optional(),
+  TESSERA_BLOCK_MAX_TXS: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
 const fileSchema = z
@@ -141,5 +150,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
     genesisAccounts: e.TESSERA_GENESIS_ACCOUNTS ?? base.genesisAccounts,
     sealMs: e.TESSERA_SEAL_MS ?? base.sealMs,
     logLevel: e.TESSERA_LOG_LEVEL ?? base.logLevel,
+    tree: { arity: e.TESSERA_TREE_ARITY ?? base.tree.arity, depth: e.TESSERA_TREE_DEPTH ?? base.tree.depth },
+    blockMaxTxs: e.TESSERA_BLOCK_MAX_TXS ?? base.blockMaxTxs,
+    l1:
+      e.TESSERA_L1_RPC && e.TESSERA_BRIDGE_ADDRESS
+        ? {
+            rpcUrl: e.TESSERA_L1_RPC,
+            bridge: e.TESSERA_BRIDGE_ADDRESS as `0x${string}`,
+            confirmations: e.TESSERA_DEPOSIT_CONFIRMATIONS ?? 2,
+            fromBlock: e.TESSERA_L1_FROM_BLOCK ?? 0n,
+            pollMs: 1_000,
+          }
+        : undefined,
   };
 }

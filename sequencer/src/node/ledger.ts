@@ -136,6 +136,11 @@ export class Ledger {
     return this.committed.values();
   }
 
+  /** Queue index of the next L1 deposit after the head (ignores a speculative block). */
+  nextDepositIndex(): bigint {
+    return this.spec ? this.spec.executed.block.header.depositStart : this.state.nextDepositIndex;
+  }
+
   private dropSpeculation(): void {
     if (this.spec) {
       this.state.rollback();

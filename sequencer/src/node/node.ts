@@ -8,12 +8,15 @@ import {
   TxType,
   blockHash,
   chainParams,
+  decodeTx,
   signTransfer,
   signedTxMessage,
   verifyPoseidon,
 } from '@tessera/core';
 import { RocksKV } from '@tessera/core/storage/rocksKV';
+import { DepositWatcher } from '@tessera/bridge/depositWatcher';
 import pino from 'pino';
+import { createPublicClient, http } from 'viem';
 import { addressOfPrivateKey, digestOf, fromHex, secp256k1Signer } from '../consensus/crypto.ts';
 import { ConsensusDriver, type DriverEnv } from '../consensus/driver.ts';
 import { KVConsensusStore } from '../consensus/kv-store.ts';
@@ -41,6 +44,7 @@ import {
   encodeBlockValue,
   encodeTxBatch,
   parseBlockValue,
+  wireFromTx,
 } from './txwire.ts';
 
 export type TxStatus =
@@ -72,6 +76,9 @@ export class SequencerNode extends EventEmitter {
   private gossipTimer: NodeJS.Timeout | null = null;
   private sealTimer: NodeJS.Timeout | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
+  /** L1 deposit queue as this node sees it (confirmed); absent on chains without a bridge. */
+  private deposits: DepositWatcher | null = null;
+  private depositTimer: NodeJS.Timeout | null = null;
   private readonly outcomes = new Map<Hex, TxOutcome>();
   private readonly submittedAt = new Map<Hex, number>();
   private stopped = false;
@@ -164,6 +171,7 @@ export class SequencerNode extends EventEmitter {
     this.metrics.height.set(Number(this.ledger.head.height));
     await this.driver.start(this.ledger.head.height + 1n);
     this.housekeeping = setInterval(() => this.tick(), 500);
+    if (cfg.l1) this.startDepositWatcher(cfg.l1);
     this.log.info(
       {
         index: cfg.index,
@@ -180,6 +188,7 @@ export class SequencerNode extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of [this.gossipTimer, this.sealTimer]) if (t) clearTimeout(t);
+    if (this.depositTimer) clearInterval(this.depositTimer);
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.driver.stop();
     this.link.detach();
@@ -189,6 +198,51 @@ export class SequencerNode extends EventEmitter {
     await this.kv.close();
   }
 
+  // ------------------------------------------------------------------ L1 deposits
+
+  private startDepositWatcher(l1: NonNullable<NodeConfig['l1']>): void {
+    const client = createPublicClient({ transport: http(l1.rpcUrl), cacheTime: 0 });
+    this.deposits = new DepositWatcher({ client, bridge: l1.bridge, confirmations: l1.confirmations, fromBlock: l1.fromBlock });
+    let polling = false;
+    this.depositTimer = setInterval(async () => {
+      if (polling || !this.deposits) return;
+      polling = true;
+      try {
+        const added = await this.deposits.poll();
+        if (added > 0) {
+          this.log.info({ added }, 'confirmed L1 deposits');
+          this.driver.notifyValueAvailable();
+        }
+        this.deposits.prune(this.ledger.nextDepositIndex());
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'L1 deposit poll failed; retrying');
+      } finally {
+        polling = false;
+      }
+    }, l1.pollMs);
+  }
+
+  /** Every deposit in a proposal must be one this node has itself seen confirmed on L1. */
+  private depositsConfirmed(value: Uint8Array): boolean {
+    let parsed: ReturnType<typeof parseBlockValue>;
+    try {
+      parsed = parseBlockValue(value, this.cfg.blockMaxTxs);
+    } catch {
+      return true; // malformed values are rejected by the ledger's own validation
+    }
+    for (const t of parsed.txs) {
+      if (t.bytes[0] !== TxType.DEPOSIT) continue;
+      if (!this.deposits) return false;
+      try {
+        const tx = decodeTx(t.bytes);
+        if (tx.type !== TxType.DEPOSIT || !this.deposits.isConfirmed(tx)) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ------------------------------------------------------------------ consensus application
 
   private consensusApp(): ConsensusApp {
@@ -196,6 +250,10 @@ export class SequencerNode extends EventEmitter {
       buildProposal: async (height) => this.build(height),
       validateProposal: async (height, value) => {
         const t = Date.now();
+        if (!this.depositsConfirmed(value)) {
+          this.log.warn({ height: height.toString() }, 'proposal carries deposits this node has not seen confirmed on L1');
+          return null;
+        }
         const r = this.ledger.validate(height, value, (h) => this.mempool.get(h)?.wire.tx);
         this.log.debug(
           { height: height.toString(), ok: r !== null, ms: Date.now() - t, bytes: value.length },
@@ -209,11 +267,13 @@ export class SequencerNode extends EventEmitter {
 
   private build(height: bigint): { value: Uint8Array; hash: Hex } | null {
     if (height !== this.ledger.head.height + 1n) return null;
-    const candidates = this.mempool.candidates(this.cfg.blockMaxTxs);
+    // L1 deposits first, in queue order: they are forced, L1 refuses batches that skip overdue ones.
+    const deposits = this.deposits ? this.deposits.pending(this.ledger.nextDepositIndex(), this.cfg.blockMaxTxs).map(wireFromTx) : [];
+    const candidates = [...deposits, ...this.mempool.candidates(this.cfg.blockMaxTxs - deposits.length)];
     if (candidates.length === 0) return null;
     const now = Date.now();
     const oldest = this.mempool.oldestArrival() ?? now;
-    if (candidates.length < this.cfg.blockMaxTxs && now - oldest < this.cfg.sealMs) {
+    if (deposits.length === 0 && candidates.length < this.cfg.blockMaxTxs && now - oldest < this.cfg.sealMs) {
       this.wakeAt(oldest + this.cfg.sealMs);
       return null;
     }

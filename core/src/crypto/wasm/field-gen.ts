@@ -14,8 +14,8 @@ import { mod, modInverse } from '../bigmath.ts';
  *
  * Multiplication by a *constant* uses a precomputed table instead of Montgomery reduction:
  * c*x = sum_i x_i * (c * 2^(29 i) mod p), so the modular reduction of the constant is paid once at
- * table-build time, and only two 29-bit Montgomery steps remain per result ("tdot"). This is what
- * makes Poseidon's MDS/sparse-matrix work cheap.
+ * table-build time, and only two 29-bit Montgomery steps remain per result ("tdot"). (Poseidon has
+ * its own per-width module: poseidon-gen.ts.)
  *
  * Every function runs in time independent of the values (no data-dependent branches or
  * addresses), so all of them may handle secrets.

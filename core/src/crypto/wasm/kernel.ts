@@ -3,7 +3,8 @@ import { type CurveAddrs, emitCurve } from './curve-gen.ts';
 /**
  * Builds (once, on first use) and instantiates the crypto WebAssembly module from our generators,
  * and owns its memory: the static layout shared with the generated code, plus a bump allocator for
- * tables created later (Poseidon constants per width).
+ * scratch space and tables created later (curve runtime). Poseidon has its own modules
+ * (poseidon-gen.ts, one per width).
  *
  * The module is single-threaded scratch-space code: calls must not interleave, which holds in JS
  * because every entry point runs to completion synchronously.
@@ -11,7 +12,6 @@ import { type CurveAddrs, emitCurve } from './curve-gen.ts';
 import { ModuleBuilder } from './encoder.ts';
 import { type FieldNames, emitField, fromLimbs, toLimbs } from './field-gen.ts';
 import { Layout } from './layout.ts';
-import { emitPoseidon } from './poseidon-gen.ts';
 
 const PAGE = 65536;
 
@@ -60,7 +60,6 @@ function build(): Kernel {
   const m = new ModuleBuilder(1);
   const F = emitField(m, layout, 'fp_', BN254_R);
   const L = emitField(m, layout, 'fl_', SUBGROUP_ORDER_L);
-  emitPoseidon(m, layout, F);
   const curve = emitCurve(m, layout, F, L);
   const bytes = m.build();
   const wasm = new WA.Instance(new WA.Module(bytes), {});
