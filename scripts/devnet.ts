@@ -43,6 +43,28 @@ function spawnService(s: Service, layout: DevnetLayout): ChildProcess {
 
 let stopping = false;
 
+/** Wait until every sequencer answers JSON-RPC and the explorer serves its home page. */
+async function waitReady(layout: DevnetLayout, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const ok = async (url: string, init?: RequestInit) => {
+    try {
+      return (await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      return false;
+    }
+  };
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tessera_blockNumber', params: [] });
+  for (;;) {
+    const checks = await Promise.all([
+      ...layout.sequencerRpcUrls.map((u) => ok(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body })),
+      ok(`http://127.0.0.1:${layout.explorerPort}/`),
+    ]);
+    if (checks.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`services not ready after ${timeoutMs} ms; see ${join(layout.home, 'logs')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function main() {
   const layout = devnetLayout(process.env);
   mkdirSync(layout.home, { recursive: true });
@@ -61,6 +83,7 @@ async function main() {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  await waitReady(layout);
   say('endpoints:');
   say(`  L1 (anvil)        ${layout.l1RpcUrl}   chain id ${layout.l1ChainId}`);
   say(`  rollup / bridge   ${deployment.rollup} / ${deployment.bridge}`);

@@ -11,7 +11,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicClient, http } from 'viem';
 import { foundry } from 'viem/chains';
-import { tesseraRollupAbi } from '../../contracts/src/index.ts';
+import { compileSources, deployContract, readSources, tesseraBridgeAbi, tesseraRollupAbi } from '../../contracts/src/index.ts';
+import { claimArgs, findExits } from '../../sdk/src/index.ts';
+import { type Abi, createWalletClient, erc20Abi } from 'viem';
 import { runExplorerBrowserChecks } from '../../explorer/src/testing/browserChecks.ts';
 import { TesseraClient, Wallet } from '../../sdk/src/index.ts';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -106,6 +108,53 @@ describe('devnet end to end', () => {
     expect(demo.auditOk).toBe(true);
     expect(demo.auditRecomputed).toBeGreaterThanOrEqual(Number(demo.withdrawHeight));
     expect(demo.auditProofsChecked).toBeGreaterThanOrEqual(Number(demo.withdrawHeight));
+  }, 600_000);
+
+  it('moves an allow-listed ERC-20 in and out: L1 deposit, L2 transfer, withdrawal, claim with a real proof', async () => {
+    const l1Url = `http://127.0.0.1:${env.TESSERA_L1_PORT}`;
+    const l1 = createPublicClient({ chain: foundry, transport: http(l1Url), cacheTime: 0 });
+    const operator = createWalletClient({ account: privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'), chain: foundry, transport: http(l1Url) });
+    const carolKey = privateKeyToAccount('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
+    const daveKey = privateKeyToAccount('0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a');
+    const carolL1 = createWalletClient({ account: carolKey, chain: foundry, transport: http(l1Url) });
+    const artifacts = await compileSources(readSources(join(root, 'contracts/test/fixtures')));
+    const mock = Object.entries(artifacts).find(([k]) => k.endsWith('MockToken'))![1];
+    const token = (await deployContract(operator, l1, mock.abi as Abi, mock.bytecode, ['Tether USD'])).address;
+    const send = async (p: Promise<`0x${string}`>) => l1.waitForTransactionReceipt({ hash: await p });
+    await send(operator.writeContract({ address: token, abi: mock.abi as Abi, functionName: 'mint', args: [carolKey.address, 10_000_000_000n] }));
+    await send(operator.writeContract({ address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'listToken', args: [token, 2] }));
+
+    const client = new TesseraClient(urls());
+    const carol = await Wallet.fromEthereumAccount(carolKey, client);
+    const dave = await Wallet.fromEthereumAccount(daveKey, client);
+    const carolIndex = await carol.register(2);
+    const daveIndex = await dave.register(2);
+    await send(carolL1.writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [deployment.bridge, 1_000_000_000n] }));
+    await send(carolL1.writeContract({ address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'deposit', args: [carolIndex, token, 1_000_000_000n] }));
+    const deadline = Date.now() + 120_000;
+    while (BigInt((await client.getAccount(carolIndex))?.balance ?? 0) !== 1_000_000_000n) {
+      if (Date.now() > deadline) throw new Error('ERC-20 deposit never appeared on L2');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await carol.transfer(carolIndex, daveIndex, 300_000_000n);
+    expect((await client.getAccount(daveIndex))?.balance).toBe('300000000');
+    const w = await dave.withdraw(daveIndex, 100_000_000n);
+    const height = BigInt(w.blockHeight ?? (await client.getReceipt(w.hash))!.blockHeight);
+    let exit: Awaited<ReturnType<typeof findExits>>[number] | undefined;
+    const until = Date.now() + 420_000;
+    while (!exit) {
+      if (Date.now() > until) throw new Error(`batch ${height} was not verified in time`);
+      exit = (await findExits(l1, { rollup: deployment.rollup, bridge: deployment.bridge, recipient: daveKey.address })).find((e) => e.height === height && e.verified);
+      if (!exit) await new Promise((r) => setTimeout(r, 1_000));
+    }
+    if (!exit.claimed) {
+      await send(operator.writeContract({ address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'claim', args: claimArgs(exit) }));
+    }
+    const paid = await l1.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [daveKey.address] });
+    expect(paid).toBe(100_000_000n);
+    await expect(
+      l1.simulateContract({ account: daveKey, address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'claim', args: claimArgs(exit) }),
+    ).rejects.toThrow(/revert/i);
   }, 600_000);
 
   it('shows the ledger in the explorer in real Chromium, with live blocks and a batch moving to verified', async () => {
