@@ -8,7 +8,7 @@ import './polyfills.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Address, type Hex, createPublicClient, createWalletClient, http, parseEther } from 'viem';
+import { http, type Address, type Hex, createPublicClient, createWalletClient, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { tesseraBridgeAbi, tesseraRollupAbi } from '../contracts/src/index.ts';
@@ -41,7 +41,11 @@ export type DemoResult = {
   auditProofsChecked: number;
 };
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await fn().catch(() => undefined);
@@ -65,7 +69,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const bobWallet = await Wallet.fromEthereumAccount(bob, client);
   const aliceIndex = await aliceWallet.register(ETH_ASSET_ID);
   const bobIndex = await bobWallet.register(ETH_ASSET_ID);
-  log(`registered Alice as L2 account ${aliceIndex}, Bob as ${bobIndex} (keys derived from their Ethereum signatures)`);
+  log(
+    `registered Alice as L2 account ${aliceIndex}, Bob as ${bobIndex} (keys derived from their Ethereum signatures)`,
+  );
 
   const amount = parseEther('1');
   const depositTx = await aliceL1.writeContract({
@@ -77,7 +83,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   });
   await l1.waitForTransactionReceipt({ hash: depositTx });
   log(`Alice deposited 1 ETH on L1 (${depositTx})`);
-  await waitFor('the deposit on L2', async () => BigInt((await client.getAccount(aliceIndex))?.balance ?? 0) === amount, timeout);
+  await waitFor(
+    'the deposit on L2',
+    async () => BigInt((await client.getAccount(aliceIndex))?.balance ?? 0) === amount,
+    timeout,
+  );
   log('the deposit is credited on L2');
 
   const sent = parseEther('0.25');
@@ -87,13 +97,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = parseEther('0.1');
   const bobBefore = await l1.getBalance({ address: bob.address });
   const withdrawal = await bobWallet.withdraw(bobIndex, out);
-  const withdrawHeight = BigInt(withdrawal.blockHeight ?? (await client.getReceipt(withdrawal.hash))?.blockHeight ?? 0);
-  log(`Bob withdrew 0.1 ETH on L2 in block ${withdrawHeight}; waiting for the batch to be proven and verified on L1…`);
+  const withdrawHeight = BigInt(
+    withdrawal.blockHeight ?? (await client.getReceipt(withdrawal.hash))?.blockHeight ?? 0,
+  );
+  log(
+    `Bob withdrew 0.1 ETH on L2 in block ${withdrawHeight}; waiting for the batch to be proven and verified on L1…`,
+  );
 
   const verifiedHeight = await waitFor(
     `batch ${withdrawHeight} verified on L1`,
     async () => {
-      const h = (await l1.readContract({ address: o.rollup, abi: tesseraRollupAbi, functionName: 'verifiedHeight' })) as bigint;
+      const h = (await l1.readContract({
+        address: o.rollup,
+        abi: tesseraRollupAbi,
+        functionName: 'verifiedHeight',
+      })) as bigint;
       return h >= withdrawHeight ? h : undefined;
     },
     timeout,
@@ -103,20 +121,43 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // The operator's claimer pays exits for users (gas subsidy); Bob claims himself if it has not.
   const exit = await waitFor(
     "Bob's exit",
-    async () => (await findExits(l1, { rollup: o.rollup, bridge: o.bridge, recipient: bob.address })).find((e) => e.height === withdrawHeight && e.verified),
+    async () =>
+      (await findExits(l1, { rollup: o.rollup, bridge: o.bridge, recipient: bob.address })).find(
+        (e) => e.height === withdrawHeight && e.verified,
+      ),
     timeout,
   );
   if (!exit.claimed) {
-    const hash = await bobL1.writeContract({ address: o.bridge, abi: tesseraBridgeAbi, functionName: 'claim', args: claimArgs(exit) });
+    const hash = await bobL1.writeContract({
+      address: o.bridge,
+      abi: tesseraBridgeAbi,
+      functionName: 'claim',
+      args: claimArgs(exit),
+    });
     await l1.waitForTransactionReceipt({ hash });
   }
-  await waitFor('the claim', async () => (await findExits(l1, { rollup: o.rollup, bridge: o.bridge, recipient: bob.address })).find((e) => e.height === withdrawHeight)?.claimed, timeout);
+  await waitFor(
+    'the claim',
+    async () =>
+      (await findExits(l1, { rollup: o.rollup, bridge: o.bridge, recipient: bob.address })).find(
+        (e) => e.height === withdrawHeight,
+      )?.claimed,
+    timeout,
+  );
   const bobAfter = await l1.getBalance({ address: bob.address });
-  log(`Bob's exit is claimed on L1 (his L1 balance changed by ${bobAfter - bobBefore} wei, net of any gas he paid)`);
+  log(
+    `Bob's exit is claimed on L1 (his L1 balance changed by ${bobAfter - bobBefore} wei, net of any gas he paid)`,
+  );
 
   let secondClaimError = '';
   try {
-    await l1.simulateContract({ account: bob, address: o.bridge, abi: tesseraBridgeAbi, functionName: 'claim', args: claimArgs(exit) });
+    await l1.simulateContract({
+      account: bob,
+      address: o.bridge,
+      abi: tesseraBridgeAbi,
+      functionName: 'claim',
+      args: claimArgs(exit),
+    });
   } catch (err) {
     secondClaimError = (err as Error).message.split('\n')[0] ?? 'reverted';
   }
@@ -124,7 +165,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   log(`a second claim is refused: ${secondClaimError}`);
 
   const report = await audit({ client: l1, rollup: o.rollup });
-  log(`auditor: ${report.ok ? 'OK' : 'MISMATCH'} — ${report.recomputed} batches recomputed, ${report.certificatesChecked} certificates and ${report.proofsChecked} proofs checked`);
+  log(
+    `auditor: ${report.ok ? 'OK' : 'MISMATCH'} — ${report.recomputed} batches recomputed, ${report.certificatesChecked} certificates and ${report.proofsChecked} proofs checked`,
+  );
   return {
     aliceIndex,
     bobIndex,
@@ -141,6 +184,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const layout = devnetLayout();
   const d = JSON.parse(readFileSync(layout.deploymentFile, 'utf8')) as { rollup: Address; bridge: Address };
-  const r = await runDemo({ l1RpcUrl: layout.l1RpcUrl, sequencerRpcUrls: layout.sequencerRpcUrls, rollup: d.rollup, bridge: d.bridge });
+  const r = await runDemo({
+    l1RpcUrl: layout.l1RpcUrl,
+    sequencerRpcUrls: layout.sequencerRpcUrls,
+    rollup: d.rollup,
+    bridge: d.bridge,
+  });
   process.exit(r.auditOk ? 0 : 1);
 }

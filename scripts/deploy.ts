@@ -7,7 +7,7 @@ import './polyfills.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Hex, createPublicClient, createWalletClient, http } from 'viem';
+import { http, type Hex, createPublicClient, createWalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { encryptKeystore } from '../bridge/src/keystore.ts';
@@ -16,20 +16,39 @@ import { compileSources, deployAll, deployContract, startAnvil } from '../contra
 import { GENESIS_PARENT_HASH, L2State, chainParams } from '../core/src/index.ts';
 import { addressOfPrivateKey, devValidatorKey } from '../sequencer/src/consensus/crypto.ts';
 import { DEV_SEED } from '../sequencer/src/node/config.ts';
-import { DEVNET_OPERATOR_KEY, type DevnetDeployment, type DevnetLayout, devnetLayout } from './devnetLayout.ts';
+import {
+  DEVNET_OPERATOR_KEY,
+  type DevnetDeployment,
+  type DevnetLayout,
+  devnetLayout,
+} from './devnetLayout.ts';
 
-type Saved = { rollup: Hex; bridge: Hex; timelock: Hex; verifier: Hex; deployedAtBlock: string; circuitHash: string };
+type Saved = {
+  rollup: Hex;
+  bridge: Hex;
+  timelock: Hex;
+  verifier: Hex;
+  deployedAtBlock: string;
+  circuitHash: string;
+};
 
 /** Devnet timing: short windows so forced inclusion and the escape hatch can be seen in minutes. */
 const DEVNET_TIMING = { forcedInclusionDeadline: 600n, escapeDelay: 3_600n, timelockDelay: 7_200n };
 
 export function devnetGenesisRoot(layout: DevnetLayout): bigint {
   const { circuit } = layout;
-  return new L2State(chainParams({ chainId: circuit.chainId, tree: { arity: circuit.arity, depth: circuit.depth } })).stateRoot();
+  return new L2State(
+    chainParams({ chainId: circuit.chainId, tree: { arity: circuit.arity, depth: circuit.depth } }),
+  ).stateRoot();
 }
 
-export async function deployDevnet(layout: DevnetLayout, say: (m: string) => void = () => {}): Promise<DevnetDeployment> {
-  say(`trusted setup for circuit N=${layout.circuit.slots} A=${layout.circuit.arity} D=${layout.circuit.depth} (cached after the first run)…`);
+export async function deployDevnet(
+  layout: DevnetLayout,
+  say: (m: string) => void = () => {},
+): Promise<DevnetDeployment> {
+  say(
+    `trusted setup for circuit N=${layout.circuit.slots} A=${layout.circuit.arity} D=${layout.circuit.depth} (cached after the first run)…`,
+  );
   const verifier = await exportSolidityVerifier(layout.circuit);
   say(`starting anvil on ${layout.l1RpcUrl} (state: ${layout.l1StateFile})`);
   const anvil = await startAnvil({
@@ -41,7 +60,10 @@ export async function deployDevnet(layout: DevnetLayout, say: (m: string) => voi
   const operator = privateKeyToAccount(DEVNET_OPERATOR_KEY);
   const wallet = createWalletClient({ account: operator, chain: foundry, transport: http(anvil.rpcUrl) });
   if (!existsSync(layout.operatorKeystore)) {
-    writeFileSync(layout.operatorKeystore, JSON.stringify(await encryptKeystore(DEVNET_OPERATOR_KEY, layout.password), null, 2));
+    writeFileSync(
+      layout.operatorKeystore,
+      JSON.stringify(await encryptKeystore(DEVNET_OPERATOR_KEY, layout.password), null, 2),
+    );
   }
 
   if (existsSync(layout.deploymentFile)) {
@@ -49,17 +71,29 @@ export async function deployDevnet(layout: DevnetLayout, say: (m: string) => voi
     const code = await client.getCode({ address: saved.rollup });
     if (code && code !== '0x' && saved.circuitHash === verifier.keys.hash) {
       say('contracts already deployed; resuming');
-      return { rollup: saved.rollup, bridge: saved.bridge, deployedAtBlock: BigInt(saved.deployedAtBlock), anvil };
+      return {
+        rollup: saved.rollup,
+        bridge: saved.bridge,
+        deployedAtBlock: BigInt(saved.deployedAtBlock),
+        anvil,
+      };
     }
     say('saved deployment does not match this L1 or circuit; deploying again');
   }
 
   say('deploying verifier, Poseidon, rollup and bridge…');
   const artifacts = await compileSources({ 'generated/BatchVerifier.sol': verifier.source });
-  const verifierArtifact = Object.values(artifacts).find((a) => (a.abi as unknown as { name?: string }[]).some((e) => e.name === 'verifyProof'));
+  const verifierArtifact = Object.values(artifacts).find((a) =>
+    (a.abi as unknown as { name?: string }[]).some((e) => e.name === 'verifyProof'),
+  );
   if (!verifierArtifact) throw new Error('compiled verifier has no verifyProof');
   const v = await deployContract(wallet, client, verifierArtifact.abi, verifierArtifact.bytecode);
-  const sequencers = [0, 1, 2, 3].map((i) => addressOfPrivateKey(devValidatorKey(DEV_SEED, i))) as [Hex, Hex, Hex, Hex];
+  const sequencers = [0, 1, 2, 3].map((i) => addressOfPrivateKey(devValidatorKey(DEV_SEED, i))) as [
+    Hex,
+    Hex,
+    Hex,
+    Hex,
+  ];
   const d = await deployAll(wallet, client, {
     l2ChainId: layout.circuit.chainId,
     slots: layout.circuit.slots,

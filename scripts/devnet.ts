@@ -13,8 +13,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DevnetLayout, devnetLayout } from './devnetLayout.ts';
 import { deployDevnet } from './deploy.ts';
+import { type DevnetLayout, devnetLayout } from './devnetLayout.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -36,7 +36,8 @@ function spawnService(s: Service, layout: DevnetLayout): ChildProcess {
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   child.on('exit', (code, signal) => {
-    if (!stopping) say(`${s.name} exited (code ${code}, signal ${signal}); see ${join(logDir, `${s.name}.log`)}`);
+    if (!stopping)
+      say(`${s.name} exited (code ${code}, signal ${signal}); see ${join(logDir, `${s.name}.log`)}`);
   });
   return child;
 }
@@ -56,11 +57,14 @@ async function waitReady(layout: DevnetLayout, timeoutMs = 180_000): Promise<voi
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tessera_blockNumber', params: [] });
   for (;;) {
     const checks = await Promise.all([
-      ...layout.sequencerRpcUrls.map((u) => ok(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body })),
+      ...layout.sequencerRpcUrls.map((u) =>
+        ok(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+      ),
       ok(`http://127.0.0.1:${layout.explorerPort}/`),
     ]);
     if (checks.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error(`services not ready after ${timeoutMs} ms; see ${join(layout.home, 'logs')}`);
+    if (Date.now() > deadline)
+      throw new Error(`services not ready after ${timeoutMs} ms; see ${join(layout.home, 'logs')}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -77,7 +81,9 @@ async function main() {
     stopping = true;
     say('stopping…');
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await Promise.all(
+      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+    );
     await deployment.anvil.stop();
     process.exit(0);
   };
@@ -87,7 +93,9 @@ async function main() {
   say('endpoints:');
   say(`  L1 (anvil)        ${layout.l1RpcUrl}   chain id ${layout.l1ChainId}`);
   say(`  rollup / bridge   ${deployment.rollup} / ${deployment.bridge}`);
-  layout.sequencerRpcUrls.forEach((u, i) => say(`  sequencer ${i}       ${u}   (health: ${u.replace('/rpc', '/health')})`));
+  layout.sequencerRpcUrls.forEach((u, i) =>
+    say(`  sequencer ${i}       ${u}   (health: ${u.replace('/rpc', '/health')})`),
+  );
   say(`  explorer          http://127.0.0.1:${layout.explorerPort}`);
   say(`  bridge metrics    http://127.0.0.1:${layout.bridgeMetricsPort}/metrics`);
   say(`logs in ${join(layout.home, 'logs')}; Ctrl-C stops everything (state is kept)`);

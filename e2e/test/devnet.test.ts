@@ -8,16 +8,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublicClient, http } from 'viem';
-import { foundry } from 'viem/chains';
-import { compileSources, deployContract, readSources, tesseraBridgeAbi, tesseraRollupAbi } from '../../contracts/src/index.ts';
-import { claimArgs, findExits } from '../../sdk/src/index.ts';
+import { http, createPublicClient } from 'viem';
 import { type Abi, createWalletClient, erc20Abi } from 'viem';
-import { runExplorerBrowserChecks } from '../../explorer/src/testing/browserChecks.ts';
-import { TesseraClient, Wallet } from '../../sdk/src/index.ts';
 import { privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compileSources,
+  deployContract,
+  readSources,
+  tesseraBridgeAbi,
+  tesseraRollupAbi,
+} from '../../contracts/src/index.ts';
+import { runExplorerBrowserChecks } from '../../explorer/src/testing/browserChecks.ts';
 import { type DemoResult, runDemo } from '../../scripts/demo.ts';
+import { claimArgs, findExits } from '../../sdk/src/index.ts';
+import { TesseraClient, Wallet } from '../../sdk/src/index.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -36,11 +42,16 @@ async function freeRange(): Promise<number> {
   for (;;) {
     const base = await freePort();
     if (base > 60_000) continue;
-    const ok = await Promise.all([1, 2, 3].map((i) => new Promise<boolean>((r) => {
-      const s = createServer();
-      s.once('error', () => r(false));
-      s.listen(base + i, '127.0.0.1', () => s.close(() => r(true)));
-    })));
+    const ok = await Promise.all(
+      [1, 2, 3].map(
+        (i) =>
+          new Promise<boolean>((r) => {
+            const s = createServer();
+            s.once('error', () => r(false));
+            s.listen(base + i, '127.0.0.1', () => s.close(() => r(true)));
+          }),
+      ),
+    );
     if (ok.every(Boolean)) return base;
   }
 }
@@ -51,12 +62,20 @@ let env: Record<string, string>;
 let output = '';
 
 async function startDevnet(): Promise<void> {
-  devnet = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/devnet.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  devnet.stdout!.on('data', (d) => (output += String(d)));
-  devnet.stderr!.on('data', (d) => (output += String(d)));
+  devnet = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/devnet.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (d: Buffer) => {
+    output += String(d);
+  };
+  devnet.stdout?.on('data', collect);
+  devnet.stderr?.on('data', collect);
   const deadline = Date.now() + 480_000;
   while (!output.includes('Ctrl-C stops everything')) {
-    if (devnet.exitCode !== null || Date.now() > deadline) throw new Error(`devnet did not start:\n${output}`);
+    if (devnet.exitCode !== null || Date.now() > deadline)
+      throw new Error(`devnet did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -113,24 +132,59 @@ describe('devnet end to end', () => {
   it('moves an allow-listed ERC-20 in and out: L1 deposit, L2 transfer, withdrawal, claim with a real proof', async () => {
     const l1Url = `http://127.0.0.1:${env.TESSERA_L1_PORT}`;
     const l1 = createPublicClient({ chain: foundry, transport: http(l1Url), cacheTime: 0 });
-    const operator = createWalletClient({ account: privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'), chain: foundry, transport: http(l1Url) });
-    const carolKey = privateKeyToAccount('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
+    const operator = createWalletClient({
+      account: privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'),
+      chain: foundry,
+      transport: http(l1Url),
+    });
+    const carolKey = privateKeyToAccount(
+      '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+    );
     const daveKey = privateKeyToAccount('0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a');
     const carolL1 = createWalletClient({ account: carolKey, chain: foundry, transport: http(l1Url) });
     const artifacts = await compileSources(readSources(join(root, 'contracts/test/fixtures')));
     const mock = Object.entries(artifacts).find(([k]) => k.endsWith('MockToken'))![1];
-    const token = (await deployContract(operator, l1, mock.abi as Abi, mock.bytecode, ['Tether USD'])).address;
+    const token = (await deployContract(operator, l1, mock.abi as Abi, mock.bytecode, ['Tether USD']))
+      .address;
     const send = async (p: Promise<`0x${string}`>) => l1.waitForTransactionReceipt({ hash: await p });
-    await send(operator.writeContract({ address: token, abi: mock.abi as Abi, functionName: 'mint', args: [carolKey.address, 10_000_000_000n] }));
-    await send(operator.writeContract({ address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'listToken', args: [token, 2] }));
+    await send(
+      operator.writeContract({
+        address: token,
+        abi: mock.abi as Abi,
+        functionName: 'mint',
+        args: [carolKey.address, 10_000_000_000n],
+      }),
+    );
+    await send(
+      operator.writeContract({
+        address: deployment.bridge,
+        abi: tesseraBridgeAbi,
+        functionName: 'listToken',
+        args: [token, 2],
+      }),
+    );
 
     const client = new TesseraClient(urls());
     const carol = await Wallet.fromEthereumAccount(carolKey, client);
     const dave = await Wallet.fromEthereumAccount(daveKey, client);
     const carolIndex = await carol.register(2);
     const daveIndex = await dave.register(2);
-    await send(carolL1.writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [deployment.bridge, 1_000_000_000n] }));
-    await send(carolL1.writeContract({ address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'deposit', args: [carolIndex, token, 1_000_000_000n] }));
+    await send(
+      carolL1.writeContract({
+        address: token,
+        abi: erc20Abi,
+        functionName: 'approve',
+        args: [deployment.bridge, 1_000_000_000n],
+      }),
+    );
+    await send(
+      carolL1.writeContract({
+        address: deployment.bridge,
+        abi: tesseraBridgeAbi,
+        functionName: 'deposit',
+        args: [carolIndex, token, 1_000_000_000n],
+      }),
+    );
     const deadline = Date.now() + 120_000;
     while (BigInt((await client.getAccount(carolIndex))?.balance ?? 0) !== 1_000_000_000n) {
       if (Date.now() > deadline) throw new Error('ERC-20 deposit never appeared on L2');
@@ -144,22 +198,49 @@ describe('devnet end to end', () => {
     const until = Date.now() + 420_000;
     while (!exit) {
       if (Date.now() > until) throw new Error(`batch ${height} was not verified in time`);
-      exit = (await findExits(l1, { rollup: deployment.rollup, bridge: deployment.bridge, recipient: daveKey.address })).find((e) => e.height === height && e.verified);
+      exit = (
+        await findExits(l1, {
+          rollup: deployment.rollup,
+          bridge: deployment.bridge,
+          recipient: daveKey.address,
+        })
+      ).find((e) => e.height === height && e.verified);
       if (!exit) await new Promise((r) => setTimeout(r, 1_000));
     }
     if (!exit.claimed) {
-      await send(operator.writeContract({ address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'claim', args: claimArgs(exit) }));
+      await send(
+        operator.writeContract({
+          address: deployment.bridge,
+          abi: tesseraBridgeAbi,
+          functionName: 'claim',
+          args: claimArgs(exit),
+        }),
+      );
     }
-    const paid = await l1.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [daveKey.address] });
+    const paid = await l1.readContract({
+      address: token,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [daveKey.address],
+    });
     expect(paid).toBe(100_000_000n);
     await expect(
-      l1.simulateContract({ account: daveKey, address: deployment.bridge, abi: tesseraBridgeAbi, functionName: 'claim', args: claimArgs(exit) }),
+      l1.simulateContract({
+        account: daveKey,
+        address: deployment.bridge,
+        abi: tesseraBridgeAbi,
+        functionName: 'claim',
+        args: claimArgs(exit),
+      }),
     ).rejects.toThrow(/revert/i);
   }, 600_000);
 
   it('shows the ledger in the explorer in real Chromium, with live blocks and a batch moving to verified', async () => {
     const client = new TesseraClient(urls());
-    const alice = await Wallet.fromEthereumAccount(privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'), client);
+    const alice = await Wallet.fromEthereumAccount(
+      privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'),
+      client,
+    );
     const report = await runExplorerBrowserChecks({
       url: `http://127.0.0.1:${env.TESSERA_EXPLORER_PORT}`,
       screenshotsDir: join(root, 'test-artifacts', 'e2e-explorer'),
@@ -182,11 +263,21 @@ describe('devnet end to end', () => {
     expect(output).toContain('contracts already deployed; resuming');
     const afterRestart = await client.blockNumber();
     expect(afterRestart).toBe(before);
-    const alice = await Wallet.fromEthereumAccount(privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'), client);
+    const alice = await Wallet.fromEthereumAccount(
+      privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'),
+      client,
+    );
     await alice.transfer(demo.aliceIndex, demo.bobIndex, 10n ** 15n);
     expect(await client.blockNumber()).toBe(afterRestart + 1n);
-    const l1 = createPublicClient({ chain: foundry, transport: http(`http://127.0.0.1:${env.TESSERA_L1_PORT}`) });
-    const committed = (await l1.readContract({ address: deployment.rollup, abi: tesseraRollupAbi, functionName: 'committedHeight' })) as bigint;
+    const l1 = createPublicClient({
+      chain: foundry,
+      transport: http(`http://127.0.0.1:${env.TESSERA_L1_PORT}`),
+    });
+    const committed = (await l1.readContract({
+      address: deployment.rollup,
+      abi: tesseraRollupAbi,
+      functionName: 'committedHeight',
+    })) as bigint;
     expect(committed >= demo.withdrawHeight).toBe(true);
   }, 600_000);
 });

@@ -7,11 +7,13 @@
 import { extractPreState } from '@tessera/circuits';
 import { type ChainParams, L2State, replayBlock } from '@tessera/core';
 import type { Logger } from 'pino';
-import { buildProveJob, jobId, type ProofResult, type ProveJob } from './job.ts';
+import { type ProofResult, type ProveJob, buildProveJob, jobId } from './job.ts';
 import type { FileJobQueue } from './queue.ts';
 
 export type FeederBlockSource = {
-  block(height: bigint): Promise<{ header: import('@tessera/core').BlockHeader; txs: import('@tessera/core').Tx[] } | null>;
+  block(
+    height: bigint,
+  ): Promise<{ header: import('@tessera/core').BlockHeader; txs: import('@tessera/core').Tx[] } | null>;
 };
 
 export class BlockFeeder {
@@ -43,7 +45,10 @@ export class BlockFeeder {
       if (!block) return n;
       const preState = extractPreState(this.state, block.txs);
       replayBlock(this.state, { header: block.header, txs: block.txs }, this.slots);
-      const added = await this.queue.enqueue(jobId(next), buildProveJob(preState, this.params, { header: block.header, txs: block.txs }));
+      const added = await this.queue.enqueue(
+        jobId(next),
+        buildProveJob(preState, this.params, { header: block.header, txs: block.txs }),
+      );
       if (added) this.log.info({ height: next.toString(), txs: block.txs.length }, 'proving job enqueued');
       this.height = next;
       n++;
@@ -58,7 +63,10 @@ export class BlockFeeder {
         try {
           await this.step();
         } catch (err) {
-          this.log.warn({ err: (err as Error).message, height: (this.height + 1n).toString() }, 'feeder: cannot take the next block yet');
+          this.log.warn(
+            { err: (err as Error).message, height: (this.height + 1n).toString() },
+            'feeder: cannot take the next block yet',
+          );
         }
         await new Promise((r) => setTimeout(r, this.pollMs));
       }

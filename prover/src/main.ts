@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { RpcBlockSource } from '@tessera/bridge';
 import { configuredCircuits } from '@tessera/circuits';
 import { chainParams } from '@tessera/core';
+import pino from 'pino';
 import { BlockFeeder } from './feeder.ts';
 import { jobId } from './job.ts';
-import pino from 'pino';
 import { ProverService } from './service.ts';
 
 const log = pino({ name: 'prover', level: process.env.LOG_LEVEL ?? 'info' });
@@ -40,7 +40,9 @@ const service = await ProverService.start({
 service.start();
 
 const circuit = configuredCircuits()[0]!;
-const rpcs = process.env.TESSERA_SEQUENCER_RPCS?.split(',').map((s) => s.trim()).filter(Boolean);
+const rpcs = process.env.TESSERA_SEQUENCER_RPCS?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const feeder = rpcs?.length
   ? new BlockFeeder(
       new RpcBlockSource(rpcs),
@@ -64,9 +66,20 @@ const http = httpPort
           res.end(JSON.stringify({ error: 'not proven yet' }));
           return;
         }
-        res.end(JSON.stringify({ proof: result.proof, publicSignals: result.publicSignals, timings: result.timings }));
+        res.end(
+          JSON.stringify({
+            proof: result.proof,
+            publicSignals: result.publicSignals,
+            timings: result.timings,
+          }),
+        );
       } else if (req.url === '/status') {
-        res.end(JSON.stringify({ replayedHeight: feeder?.replayedHeight.toString() ?? null, jobs: await service.queue.list() }));
+        res.end(
+          JSON.stringify({
+            replayedHeight: feeder?.replayedHeight.toString() ?? null,
+            jobs: await service.queue.list(),
+          }),
+        );
       } else if (req.url === '/metrics') {
         res.setHeader('content-type', service.registry.contentType);
         res.end(await service.registry.metrics());

@@ -66,10 +66,16 @@ const envSchema = z.object({
   TESSERA_SEAL_MS: z.coerce.number().int().min(1).optional(),
   TESSERA_LOG_LEVEL: z.string().optional(),
   TESSERA_L1_RPC: z.string().url().optional(),
-  TESSERA_BRIDGE_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  TESSERA_BRIDGE_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
   TESSERA_DEPOSIT_CONFIRMATIONS: z.coerce.number().int().min(0).max(1000).optional(),
   TESSERA_L1_FROM_BLOCK: z.coerce.bigint().optional(),
-  TESSERA_TREE_ARITY: z.coerce.number().pipe(z.union([z.literal(2), z.literal(4), z.literal(8)])).optional(),
+  TESSERA_TREE_ARITY: z.coerce
+    .number()
+    .pipe(z.union([z.literal(2), z.literal(4), z.literal(8)]))
+    .optional(),
   TESSERA_TREE_DEPTH: z.coerce.number().int().min(1).max(32).optional(),
   TESSERA_BLOCK_MAX_TXS: z.coerce.number().int().min(1).max(10_000).optional(),
 });

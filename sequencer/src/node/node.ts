@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
+import { DepositWatcher } from '@tessera/bridge/depositWatcher';
 import {
   type Account,
   ProtocolError,
@@ -14,9 +15,8 @@ import {
   verifyPoseidon,
 } from '@tessera/core';
 import { RocksKV } from '@tessera/core/storage/rocksKV';
-import { DepositWatcher } from '@tessera/bridge/depositWatcher';
 import pino from 'pino';
-import { createPublicClient, http } from 'viem';
+import { http, createPublicClient } from 'viem';
 import { addressOfPrivateKey, digestOf, fromHex, secp256k1Signer } from '../consensus/crypto.ts';
 import { ConsensusDriver, type DriverEnv } from '../consensus/driver.ts';
 import { KVConsensusStore } from '../consensus/kv-store.ts';
@@ -202,7 +202,12 @@ export class SequencerNode extends EventEmitter {
 
   private startDepositWatcher(l1: NonNullable<NodeConfig['l1']>): void {
     const client = createPublicClient({ transport: http(l1.rpcUrl), cacheTime: 0 });
-    this.deposits = new DepositWatcher({ client, bridge: l1.bridge, confirmations: l1.confirmations, fromBlock: l1.fromBlock });
+    this.deposits = new DepositWatcher({
+      client,
+      bridge: l1.bridge,
+      confirmations: l1.confirmations,
+      fromBlock: l1.fromBlock,
+    });
     let polling = false;
     this.depositTimer = setInterval(async () => {
       if (polling || !this.deposits) return;
@@ -251,7 +256,10 @@ export class SequencerNode extends EventEmitter {
       validateProposal: async (height, value) => {
         const t = Date.now();
         if (!this.depositsConfirmed(value)) {
-          this.log.warn({ height: height.toString() }, 'proposal carries deposits this node has not seen confirmed on L1');
+          this.log.warn(
+            { height: height.toString() },
+            'proposal carries deposits this node has not seen confirmed on L1',
+          );
           return null;
         }
         const r = this.ledger.validate(height, value, (h) => this.mempool.get(h)?.wire.tx);
@@ -268,7 +276,9 @@ export class SequencerNode extends EventEmitter {
   private build(height: bigint): { value: Uint8Array; hash: Hex } | null {
     if (height !== this.ledger.head.height + 1n) return null;
     // L1 deposits first, in queue order: they are forced, L1 refuses batches that skip overdue ones.
-    const deposits = this.deposits ? this.deposits.pending(this.ledger.nextDepositIndex(), this.cfg.blockMaxTxs).map(wireFromTx) : [];
+    const deposits = this.deposits
+      ? this.deposits.pending(this.ledger.nextDepositIndex(), this.cfg.blockMaxTxs).map(wireFromTx)
+      : [];
     const candidates = [...deposits, ...this.mempool.candidates(this.cfg.blockMaxTxs - deposits.length)];
     if (candidates.length === 0) return null;
     const now = Date.now();
