@@ -151,11 +151,17 @@ describe('bridge process', () => {
       expect(await l1.client.getBalance({ address: alice.address })).toBe(aliceBefore + ETH);
 
       const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      // Counters move when a transaction is final (the next poll after its block).
+      // Counters move when a transaction is final, the head gauges on the next poster cycle.
       await until(
         'metrics',
-        async () => /tessera_bridge_batches_verified_total 3\n/.test(await scrape()),
-        10_000,
+        async () => {
+          const m = await scrape();
+          return (
+            /tessera_bridge_batches_verified_total 3\n/.test(m) &&
+            /tessera_bridge_l1_verified_height 3\n/.test(m)
+          );
+        },
+        20_000,
         proc,
       );
       const metrics = await scrape();
