@@ -19,7 +19,7 @@ import {
   startSystem,
   verify,
 } from '../contracts/test/helpers/system.ts';
-import { type BenchResult, printTable, writeResults } from './run.ts';
+import { type BenchResult, printTable, writeResults } from './table.ts';
 
 const SLOTS = 500;
 const ETH = '0x0000000000000000000000000000000000000000' as const;

@@ -11,7 +11,7 @@ import {
   privateKeyToPublicKey,
   signTransfer,
 } from '../core/src/index.ts';
-import { type BenchResult, printTable } from './run.ts';
+import { type BenchResult, printTable } from './table.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -21,7 +21,7 @@ import {
 } from '../core/src/crypto/index.ts';
 // Type-only: run.ts imports this file while its own top-level await is pending, so a value import
 // would form a cycle that never settles (`npm run bench` exited with code 13).
-import type { BenchResult } from './run.ts';
+import type { BenchResult } from './table.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -165,7 +165,7 @@ export default async function run(): Promise<BenchResult[]> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { printTable, writeResults } = await import('./run.ts');
+  const { printTable, writeResults } = await import('./table.ts');
   const rows = await run();
   printTable('crypto', rows);
   writeResults('crypto', rows);

@@ -26,7 +26,7 @@ import {
   signRing,
   verifyRing,
 } from '../core/src/privacy/index.ts';
-import { type BenchResult, printTable, writeResults } from './run.ts';
+import { type BenchResult, printTable, writeResults } from './table.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -310,7 +310,7 @@ export default async function run(): Promise<BenchResult[]> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { printTable, writeResults } = await import('./run.ts');
+  const { printTable, writeResults } = await import('./table.ts');
   const rows = await run();
   printTable('sequencer', rows);
   writeResults('sequencer', rows);
