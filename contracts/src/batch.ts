@@ -180,49 +180,9 @@ export function publicInputOf(
   return poseidon([v.prevStateRoot, v.stateRoot, hi, lo, v.dataCommitment, v.y]);
 }
 
-export interface BlockHeader {
-  chainId: bigint;
-  height: bigint;
-  parentHash: Hex;
-  prevStateRoot: bigint;
-  stateRoot: bigint;
-  dataHash: Hex;
-  dataCommitment: bigint;
-  depositStart: bigint;
-  depositCount: number;
-  timestamp: bigint;
-}
-
-export function blockHash(h: BlockHeader): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: 'uint256' },
-        { type: 'uint64' },
-        { type: 'bytes32' },
-        { type: 'uint256' },
-        { type: 'uint256' },
-        { type: 'bytes32' },
-        { type: 'uint256' },
-        { type: 'uint64' },
-        { type: 'uint32' },
-        { type: 'uint64' },
-      ],
-      [
-        h.chainId,
-        h.height,
-        h.parentHash,
-        h.prevStateRoot,
-        h.stateRoot,
-        h.dataHash,
-        h.dataCommitment,
-        h.depositStart,
-        h.depositCount,
-        h.timestamp,
-      ],
-    ),
-  );
-}
+// The block header and its hash are core's (the one definition L1 must agree with).
+export { type BlockHeader, blockHash } from '@tessera/core';
+import { type BlockHeader, blockHash } from '@tessera/core';
 
 /** The raw digest a sequencer signs for a precommit (no EIP-191 prefix). */
 export function voteDigest(chainId: bigint, height: bigint, round: number, hash: Hex): Hex {
