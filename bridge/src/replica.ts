@@ -1,4 +1,4 @@
-import { encodeExits, encodeRegistrations, exitTree } from '@tessera/contracts';
+import { type ContractHeader, encodeExits, encodeRegistrations, exitTree } from '@tessera/contracts';
 // The poster's own copy of the L2 state. Every certified block is re-executed with core before its
 // batch is posted: the batch data (records, registrations, exits) is derived here, never trusted
 // from the sequencer, and a block that does not replay is refused. State, head and the prepared
@@ -28,15 +28,7 @@ import { decodeJson, getJson, padHeight, putJson } from './store.ts';
 export type PreparedCommit = {
   height: bigint;
   blockHash: Hex;
-  header: {
-    height: bigint;
-    parentHash: Hex;
-    prevStateRoot: bigint;
-    stateRoot: bigint;
-    dataCommitment: bigint;
-    depositStart: bigint;
-    timestamp: bigint;
-  };
+  header: ContractHeader;
   depositCount: number;
   records: Hex;
   registrations: Hex;

@@ -1,5 +1,6 @@
 // Off-chain side of the escape hatch: account leaves and Merkle paths of the A-ary Poseidon
 // accounts tree (docs/PROTOCOL.md, "State"), in the argument layout of `TesseraBridge.escape`.
+import { packAccountMeta } from '@tessera/core';
 import type { Address } from 'viem';
 import type { PoseidonFn } from './poseidon.ts';
 
@@ -15,18 +16,10 @@ export interface AccountFields {
   balance: bigint;
 }
 
-/** meta = assetId + nonce·2^32 + accountType·2^72 + kycLevel·2^80 + flags·2^88 */
-export function packMeta(
+/** meta packing is core's (docs/PROTOCOL.md, "State"): one definition for L2, circuit and L1. */
+export const packMeta = (
   a: Pick<AccountFields, 'assetId' | 'nonce' | 'accountType' | 'kycLevel' | 'flags'>,
-): bigint {
-  return (
-    BigInt(a.assetId) +
-    (a.nonce << 32n) +
-    (BigInt(a.accountType) << 72n) +
-    (BigInt(a.kycLevel) << 80n) +
-    (BigInt(a.flags) << 88n)
-  );
-}
+): bigint => packAccountMeta(a);
 
 /** The `Account` struct argument of `escape`. */
 export function accountStruct(a: AccountFields): {

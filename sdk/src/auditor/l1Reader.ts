@@ -3,6 +3,7 @@
 // the sequencer-set history, the bridge's deposit queue and the exits with their Merkle proofs.
 // The auditor, the operator's claimer and users claiming by themselves all read through here.
 import {
+  type ContractHeader,
   type Exit,
   type Registration,
   exitTree,
@@ -130,15 +131,7 @@ const before = (a: L1Position, b: L1Position) =>
   a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
 
 export type CommitCall = {
-  header: {
-    height: bigint;
-    parentHash: Hex;
-    prevStateRoot: bigint;
-    stateRoot: bigint;
-    dataCommitment: bigint;
-    depositStart: bigint;
-    timestamp: bigint;
-  };
+  header: ContractHeader;
   depositCount: number;
   records: Hex;
   registrations: Hex;
