@@ -10,6 +10,7 @@
  */
 import '../scripts/polyfills.ts';
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -83,6 +84,39 @@ async function stopCluster(c: Cluster): Promise<void> {
   await rm(c.dir, { recursive: true, force: true });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds used by each node process and by this load generator since `start()`. */
+function cpuMeter(c: Cluster) {
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const base = c.procs.map((p) => cpuSeconds(p?.pid));
+  const selfBase = self();
+  const last = [...base];
+  return () => {
+    const now = c.procs.map((p, i) => {
+      const v = cpuSeconds(p?.pid);
+      // A killed node keeps the last reading taken while it was alive.
+      if (!Number.isNaN(v)) last[i] = v;
+      return last[i]! - base[i]!;
+    });
+    return { nodes: now, bench: self() - selfBase };
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -98,6 +132,8 @@ interface RunStats {
   p99: number;
   resubmitted: number;
   refused: number;
+  /** CPU seconds per node process and for the load generator, from load start to the end of the drain. */
+  cpu: { nodes: number[]; bench: number };
 }
 
 async function loadRun(
@@ -168,6 +204,16 @@ async function loadRun(
   for (let t = 0; t < 600 && warmHashes.some((h) => !commitAt.has(h)); t++)
     await new Promise((r) => setTimeout(r, 100));
   const start = performance.now();
+  const cpu = cpuMeter(c);
+  const cpuTimer =
+    process.env.BENCH_SEQ_CPU === '1'
+      ? setInterval(() => {
+          const u = cpu();
+          process.stderr.write(
+            `[bench:sequencer] t=${((performance.now() - start) / 1000).toFixed(0)}s cpu ${u.nodes.map((x) => x.toFixed(1)).join(' ')} bench ${u.bench.toFixed(1)}\n`,
+          );
+        }, 2_000)
+      : null;
   const batchSize = 5;
   const sends: Promise<void>[] = [];
   let killed = false;
@@ -232,6 +278,8 @@ async function loadRun(
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const ws of sockets) ws.close();
+  if (cpuTimer) clearInterval(cpuTimer);
+  const used = cpu();
   const latencies = [...firstSent]
     .filter(([h]) => commitAt.has(h))
     .map(([h, t]) => (commitAt.get(h)! - t) / 1000);
@@ -247,6 +295,10 @@ async function loadRun(
     p99: percentile(latencies, 99),
     resubmitted,
     refused,
+    cpu: {
+      nodes: used.nodes.map((x) => Math.round(x * 10) / 10),
+      bench: Math.round(used.bench * 10) / 10,
+    },
   };
 }
 

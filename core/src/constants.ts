@@ -17,6 +17,8 @@ export const TxType = {
   SHIELD: 5,
   PRIVATE_TRANSFER: 6,
   UNSHIELD: 7,
+  /** Regulator admin: register the observer key of the next epoch (docs/PRIVACY.md). */
+  OBSERVER_KEY: 16,
 } as const;
 export type TxTypeCode = (typeof TxType)[keyof typeof TxType];
 

@@ -22,7 +22,17 @@ export type ErrorCode =
   | 'TREE_FULL'
   | 'DEPOSIT_OUT_OF_ORDER'
   | 'BLOCK_INVALID'
-  | 'NOT_SUPPORTED';
+  | 'NOT_SUPPORTED'
+  | 'BAD_DENOMINATION'
+  | 'BAD_RING'
+  | 'BAD_RING_SIGNATURE'
+  | 'KEY_IMAGE_SPENT'
+  | 'BAD_NOTE_OUTPUT'
+  | 'BAD_MEMO'
+  | 'NO_OBSERVER_KEY'
+  | 'STALE_OBSERVER_EPOCH'
+  | 'BAD_OBSERVER_KEY'
+  | 'NOT_REGULATOR_ADMIN';
 
 export class ProtocolError extends Error {
   override readonly name: string = 'ProtocolError';

@@ -12,6 +12,10 @@ export type BatchData = {
   deposits: { element: bigint; depositor: bigint }[];
   /** 14-byte records of the L2 transactions, in block order after the deposits. */
   records: Uint8Array[];
+  /**
+   * Three elements per REGISTER, privacy or observer-key transaction, in block order (see
+   * `extraElements`); named after the registrations that were the first to use the region.
+   */
   registrations: { ax: bigint; ay: bigint; ethAddress: bigint }[];
   exits: Exit[];
 };
@@ -27,6 +31,41 @@ export type BatchCommitment = {
 
 export function depositElement(tx: Pick<DepositTx, 'to' | 'assetId' | 'amount'>): bigint {
   return (3n << 192n) + (BigInt(tx.to) << 160n) + (BigInt(tx.assetId) << 128n) + tx.amount;
+}
+
+/** type (1) ‖ from (4) ‖ to (4) ‖ float40 amount (5). */
+function record(type: number, from: number, to: number, amount: bigint): Uint8Array {
+  return concatBytes(
+    Uint8Array.of(type),
+    uintToBytes(BigInt(from), 4),
+    uintToBytes(BigInt(to), 4),
+    amount === 0n ? new Uint8Array(5) : uintToBytes(encodeFloat40(amount), 5),
+  );
+}
+
+/**
+ * The third region of E carries three elements per REGISTER (the account's key and address) and
+ * per privacy or observer-key transaction (docs/PROTOCOL.md "Privacy"):
+ *   SHIELD (cm, 0, binding) · PRIVATE_TRANSFER (keyImageTag, cm, binding) · UNSHIELD (keyImageTag, 0, binding)
+ *   OBSERVER_KEY (kx, ky, 0)
+ * The third element is below 2^160 (20 bytes of calldata).
+ */
+export function extraElements(tx: Tx, receipt: Receipt): BatchData['registrations'][number] | undefined {
+  switch (receipt.type) {
+    case TxType.REGISTER:
+      if (tx.type !== TxType.REGISTER) break;
+      return { ax: tx.publicKey[0], ay: tx.publicKey[1], ethAddress: BigInt(tx.ethAddress) };
+    case TxType.SHIELD:
+      return { ax: receipt.noteCommitment, ay: 0n, ethAddress: receipt.binding };
+    case TxType.PRIVATE_TRANSFER:
+      return { ax: receipt.keyImageTag, ay: receipt.noteCommitment, ethAddress: receipt.binding };
+    case TxType.UNSHIELD:
+      return { ax: receipt.keyImageTag, ay: 0n, ethAddress: receipt.binding };
+    case TxType.OBSERVER_KEY:
+      if (tx.type !== TxType.OBSERVER_KEY) break;
+      return { ax: tx.key[0], ay: tx.key[1], ethAddress: 0n };
+  }
+  return undefined;
 }
 
 export function l2Record(tx: Tx, registeredIndex?: number): Uint8Array {
@@ -46,12 +85,14 @@ export function l2Record(tx: Tx, registeredIndex?: number): Uint8Array {
         uintToBytes(encodeFloat40(tx.amount), 5),
       );
     case TxType.WITHDRAW:
-      return concatBytes(
-        Uint8Array.of(tx.type),
-        uintToBytes(BigInt(tx.from), 4),
-        new Uint8Array(4),
-        uintToBytes(encodeFloat40(tx.amount), 5),
-      );
+    case TxType.SHIELD:
+      return record(tx.type, tx.from, 0, tx.amount);
+    case TxType.PRIVATE_TRANSFER:
+      return record(tx.type, tx.assetId, 0, tx.amount);
+    case TxType.UNSHIELD:
+      return record(tx.type, tx.assetId, tx.to, tx.amount);
+    case TxType.OBSERVER_KEY:
+      return record(tx.type, Number(tx.epoch), 0, 0n);
     default:
       throw new MalformedError(`transaction type ${tx.type} has no L2 record`);
   }
@@ -66,13 +107,8 @@ export function batchData(txs: readonly Tx[], receipts: readonly Receipt[]): Bat
       data.deposits.push({ element: depositElement(tx), depositor: BigInt(tx.depositor) });
     } else {
       data.records.push(l2Record(tx, receipt.type === TxType.REGISTER ? receipt.accountIndex : undefined));
-      if (tx.type === TxType.REGISTER) {
-        data.registrations.push({
-          ax: tx.publicKey[0],
-          ay: tx.publicKey[1],
-          ethAddress: BigInt(tx.ethAddress),
-        });
-      }
+      const extra = extraElements(tx, receipt);
+      if (extra) data.registrations.push(extra);
     }
     if ('exit' in receipt) data.exits.push(receipt.exit);
   });

@@ -36,6 +36,7 @@ export {
   createOutputs,
   generateStealthKeys,
   type OneTimeOutput,
+  oneTimeKeyFor,
   oneTimeSecret,
   scanOutput,
   type StealthAddress,

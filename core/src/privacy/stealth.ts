@@ -86,6 +86,13 @@ export function createOutputs(
   return { txSecret: r, outputs };
 }
 
+/** The one-time key of output k to `address` for transaction secret r (lets a memo's r be checked). */
+export function oneTimeKeyFor(address: StealthAddress, txSecret: bigint, outputIndex = 0): Point {
+  assertIndex(outputIndex);
+  assertSecret(txSecret, 'transaction secret');
+  return addPoints(mulPoint(BASE8, sharedScalar(mulPoint(address.view, txSecret), outputIndex)), address.spend);
+}
+
 /** One output to one address (output index 0 unless given). */
 export function createOneTimeAddress(
   address: StealthAddress,

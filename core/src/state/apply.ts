@@ -3,10 +3,17 @@ import type { Hex } from '../bytes.ts';
 import { MAX_BALANCE, MAX_NONCE, TxType } from '../constants.ts';
 import { isInPrimeSubgroup, isOnCurve, verifyPoseidon } from '../crypto/index.ts';
 import { ProtocolError } from '../errors.ts';
-import { signedTxMessage } from '../tx/messages.ts';
+import { accountTxMessage } from '../tx/messages.ts';
 import { isValidRegistrationBinding } from '../tx/registration.ts';
-import type { DepositTx, RegisterTx, SignedTx, TransferTx, Tx, WithdrawTx } from '../tx/types.ts';
+import type { DepositTx, RegisterTx, ShieldTx, SignedTx, TransferTx, Tx, WithdrawTx } from '../tx/types.ts';
 import { type Account, isBanned } from './account.ts';
+import {
+  type PrivacyReceipt,
+  applyObserverKey,
+  applyRingTx,
+  applyShieldEffects,
+  checkShield,
+} from './privacyApply.ts';
 import type { L2State } from './state.ts';
 
 /** A claim on L1 created by a withdrawal or by a deposit that could not be credited. */
@@ -17,10 +24,11 @@ export type Receipt =
   | { type: 2 }
   | { type: 3; credited: true }
   | { type: 3; credited: false; reason: string; exit: Exit }
-  | { type: 4; exit: Exit };
+  | { type: 4; exit: Exit }
+  | PrivacyReceipt;
 
 export type ApplyOptions = {
-  /** The caller (mempool) already verified this exact transaction's signature. */
+  /** The caller (mempool) already verified this exact transaction's signature (or ring signature). */
   signatureVerified?: boolean;
 };
 
@@ -39,6 +47,13 @@ export function applyTx(state: L2State, tx: Tx, options: ApplyOptions = {}): Rec
       return applyDeposit(state, tx);
     case TxType.WITHDRAW:
       return applyWithdraw(state, tx, options);
+    case TxType.SHIELD:
+      return applyShield(state, tx, options);
+    case TxType.PRIVATE_TRANSFER:
+    case TxType.UNSHIELD:
+      return applyRingTx(state, tx, options.signatureVerified ?? false);
+    case TxType.OBSERVER_KEY:
+      return applyObserverKey(state, tx, options.signatureVerified ?? false);
     default:
       throw new ProtocolError(
         'UNKNOWN_TX_TYPE',
@@ -108,6 +123,13 @@ function applyWithdraw(state: L2State, tx: WithdrawTx, options: ApplyOptions): R
   };
 }
 
+function applyShield(state: L2State, tx: ShieldTx, options: ApplyOptions): Receipt {
+  const from = checkSender(state, tx, options);
+  checkShield(state, tx, from);
+  state.putAccount({ ...from, nonce: from.nonce + 1n, balance: from.balance - tx.amount });
+  return applyShieldEffects(state, tx, from);
+}
+
 /** Rules shared by every account-signed transaction: existence, ban, amount, nonce, funds, signature. */
 function checkSender(state: L2State, tx: SignedTx, options: ApplyOptions): Account {
   const from = state.account(tx.from);
@@ -128,7 +150,7 @@ function checkSender(state: L2State, tx: SignedTx, options: ApplyOptions): Accou
   }
   if (
     !options.signatureVerified &&
-    !verifyPoseidon(signedTxMessage(tx, state.chainId), tx.signature, from.publicKey)
+    !verifyPoseidon(accountTxMessage(tx, state.chainId, from.assetId), tx.signature, from.publicKey)
   ) {
     throw new ProtocolError('BAD_SIGNATURE', `signature does not verify under account ${tx.from}'s key`);
   }

@@ -3,7 +3,10 @@ import { ByteReader, type Hex, concatBytes, fromHex, toHex, uintToBytes } from '
 import { TxType } from '../constants.ts';
 import { packPoint, packSignature, unpackPoint, unpackSignature } from '../crypto/index.ts';
 import { MalformedError, ProtocolError } from '../errors.ts';
-import type { Tx } from './types.ts';
+import { MEMO_CIPHERTEXT_LENGTH } from '../privacy/observer.ts';
+import { ringSignatureLength, tryDecodeRingSignature } from '../privacy/encoding.ts';
+import { privacyBody } from './privacy.ts';
+import type { NoteOutput, Tx } from './types.ts';
 
 /*
  * Canonical wire encoding (big-endian integers), also the preimage of the transaction hash:
@@ -11,6 +14,11 @@ import type { Tx } from './types.ts';
  *   TRANSFER  02 ‖ from 4 ‖ to 4 ‖ amount 16 ‖ nonce 5 ‖ packed signature 64
  *   DEPOSIT   03 ‖ queueIndex 8 ‖ depositor 20 ‖ to 4 ‖ assetId 4 ‖ amount 16
  *   WITHDRAW  04 ‖ from 4 ‖ amount 16 ‖ nonce 5 ‖ packed signature 64
+ *   SHIELD    05 ‖ from 4 ‖ amount 16 ‖ nonce 5 ‖ P 32 ‖ R 32 ‖ epoch 8 ‖ memo 424 ‖ signature 64
+ *   PRIVATE   06 ‖ assetId 4 ‖ amount 16 ‖ n 2 ‖ ring n×4 ‖ P 32 ‖ R 32 ‖ epoch 8 ‖ memo 424
+ *                ‖ ring signature (its own encoding, ring size n)
+ *   UNSHIELD  07 ‖ assetId 4 ‖ amount 16 ‖ n 2 ‖ ring n×4 ‖ to 4 ‖ epoch 8 ‖ memo 424 ‖ ring signature
+ *   OBSERVER  10 ‖ epoch 8 ‖ packed key 32 ‖ packed signature 64
  * Decoding rejects unknown types, truncation, trailing bytes, off-curve or non-canonical points
  * and signatures, so two different byte strings never decode to the same transaction.
  */
@@ -48,6 +56,18 @@ export function encodeTx(tx: Tx): Uint8Array {
         uintToBytes(BigInt(tx.from), 4),
         uintToBytes(tx.amount, 16),
         uintToBytes(tx.nonce, 5),
+        packSignature(tx.signature),
+      );
+    case TxType.SHIELD:
+      return concatBytes(privacyBody(tx), packSignature(tx.signature));
+    case TxType.PRIVATE_TRANSFER:
+    case TxType.UNSHIELD:
+      return concatBytes(privacyBody(tx), fromHex(tx.ringSignature));
+    case TxType.OBSERVER_KEY:
+      return concatBytes(
+        Uint8Array.of(tx.type),
+        uintToBytes(tx.epoch, 8),
+        packPoint(tx.key),
         packSignature(tx.signature),
       );
     default:
@@ -102,11 +122,73 @@ export function decodeTx(bytes: Uint8Array): Tx {
       tx = { type, from, amount, nonce, signature: readSignature(r) };
       break;
     }
+    case TxType.SHIELD: {
+      const from = Number(r.uint(4, 'from'));
+      const amount = r.uint(16, 'amount');
+      const nonce = r.uint(5, 'nonce');
+      const output = readOutput(r);
+      const observerEpoch = r.uint(8, 'observerEpoch');
+      const memo = toHex(r.take(MEMO_CIPHERTEXT_LENGTH, 'memo'));
+      tx = { type, from, amount, nonce, output, observerEpoch, memo, signature: readSignature(r) };
+      break;
+    }
+    case TxType.PRIVATE_TRANSFER: {
+      const assetId = Number(r.uint(4, 'assetId'));
+      const amount = r.uint(16, 'amount');
+      const ring = readRing(r);
+      const output = readOutput(r);
+      const observerEpoch = r.uint(8, 'observerEpoch');
+      const memo = toHex(r.take(MEMO_CIPHERTEXT_LENGTH, 'memo'));
+      const ringSignature = readRingSignature(r, ring.length);
+      tx = { type, assetId, amount, ring, output, observerEpoch, memo, ringSignature };
+      break;
+    }
+    case TxType.UNSHIELD: {
+      const assetId = Number(r.uint(4, 'assetId'));
+      const amount = r.uint(16, 'amount');
+      const ring = readRing(r);
+      const to = Number(r.uint(4, 'to'));
+      const observerEpoch = r.uint(8, 'observerEpoch');
+      const memo = toHex(r.take(MEMO_CIPHERTEXT_LENGTH, 'memo'));
+      const ringSignature = readRingSignature(r, ring.length);
+      tx = { type, assetId, amount, ring, to, observerEpoch, memo, ringSignature };
+      break;
+    }
+    case TxType.OBSERVER_KEY: {
+      const epoch = r.uint(8, 'epoch');
+      const key = readPoint(r, 'key');
+      tx = { type, epoch, key, signature: readSignature(r) };
+      break;
+    }
     default:
       throw new ProtocolError('UNKNOWN_TX_TYPE', `unknown transaction type ${type}`);
   }
   r.end();
   return tx;
+}
+
+function readPoint(r: ByteReader, what: string) {
+  const p = unpackPoint(r.take(32, what));
+  if (!p) throw new MalformedError(`${what} is not a canonical point on BabyJubJub`);
+  return p;
+}
+
+function readOutput(r: ByteReader): NoteOutput {
+  return { oneTimeKey: readPoint(r, 'output.oneTimeKey'), txPublicKey: readPoint(r, 'output.txPublicKey') };
+}
+
+function readRing(r: ByteReader): number[] {
+  const n = Number(r.uint(2, 'ring size'));
+  const ring: number[] = [];
+  for (let i = 0; i < n; i++) ring.push(Number(r.uint(4, 'ring member')));
+  return ring;
+}
+
+function readRingSignature(r: ByteReader, n: number): Hex {
+  if (n < 1) throw new MalformedError('ring is empty');
+  const bytes = r.take(ringSignatureLength(n), 'ring signature');
+  if (!tryDecodeRingSignature(bytes)) throw new MalformedError('ring signature is not canonical');
+  return toHex(bytes);
 }
 
 function readSignature(r: ByteReader) {

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { TxType } from '../constants.ts';
 import { FIELD_MODULUS } from '../constants.ts';
 import { MalformedError } from '../errors.ts';
+import { ringSignatureLength } from '../privacy/encoding.ts';
+import { MEMO_CIPHERTEXT_LENGTH } from '../privacy/observer.ts';
+import { MAX_RING_SIZE } from '../privacy/types.ts';
 import type { Tx } from './types.ts';
 
 /*
@@ -20,6 +23,13 @@ const hexBytes = (n: number) =>
   z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${2 * n}}$`), `must be ${n} bytes of 0x-hex`);
 const point = z.tuple([fieldElement, fieldElement]);
 const signature = z.object({ R8: point, S: fieldElement }).strict();
+const output = z.object({ oneTimeKey: point, txPublicKey: point }).strict();
+const memo = hexBytes(MEMO_CIPHERTEXT_LENGTH);
+const ring = z.array(u32).min(1).max(MAX_RING_SIZE);
+const ringSignature = z
+  .string()
+  .regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-hex bytes')
+  .max(2 + 2 * ringSignatureLength(MAX_RING_SIZE), 'ring signature too long');
 
 export const TxJsonSchema = z.discriminatedUnion('type', [
   z
@@ -60,6 +70,50 @@ export const TxJsonSchema = z.discriminatedUnion('type', [
       signature,
     })
     .strict(),
+  z
+    .object({
+      type: z.literal(TxType.SHIELD),
+      from: u32,
+      amount: decimal(128),
+      nonce: decimal(40),
+      output,
+      observerEpoch: decimal(64),
+      memo,
+      signature,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal(TxType.PRIVATE_TRANSFER),
+      assetId: u32,
+      amount: decimal(128),
+      ring,
+      output,
+      observerEpoch: decimal(64),
+      memo,
+      ringSignature,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal(TxType.UNSHIELD),
+      assetId: u32,
+      amount: decimal(128),
+      ring,
+      to: u32,
+      observerEpoch: decimal(64),
+      memo,
+      ringSignature,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal(TxType.OBSERVER_KEY),
+      epoch: decimal(64),
+      key: point,
+      signature,
+    })
+    .strict(),
 ]);
 
 export type TxJson = z.input<typeof TxJsonSchema>;
@@ -75,6 +129,8 @@ export function txFromJson(json: unknown): Tx {
   const tx = parsed.data as unknown as Tx;
   if ('ethAddress' in tx) (tx as { ethAddress: string }).ethAddress = tx.ethAddress.toLowerCase();
   if ('depositor' in tx) (tx as { depositor: string }).depositor = tx.depositor.toLowerCase();
+  if ('memo' in tx) (tx as { memo: string }).memo = tx.memo.toLowerCase();
+  if ('ringSignature' in tx) (tx as { ringSignature: string }).ringSignature = tx.ringSignature.toLowerCase();
   return tx;
 }
 

@@ -1,7 +1,8 @@
 import { TxType } from '../constants.ts';
 import { poseidon, signPoseidon } from '../crypto/index.ts';
 import type { Signature } from '../crypto/index.ts';
-import type { TransferTx, WithdrawTx } from './types.ts';
+import { shieldMessage } from './privacy.ts';
+import type { SignedTx, TransferTx, WithdrawTx } from './types.ts';
 
 /** msg = H(type, chainId, from, to, amount, nonce); `to` = 0 for a withdrawal. */
 export function signedTxMessage(
@@ -29,4 +30,9 @@ export function signWithdraw(
 ): WithdrawTx {
   const unsigned = { type: TxType.WITHDRAW, ...fields } as const;
   return { ...unsigned, signature: signPoseidon(privateKey, signedTxMessage(unsigned, chainId)) };
+}
+
+/** The message an account key signs for any account-signed transaction (`assetId`: the account's). */
+export function accountTxMessage(tx: SignedTx, chainId: bigint, assetId: number): bigint {
+  return tx.type === TxType.SHIELD ? shieldMessage(tx, chainId, assetId) : signedTxMessage(tx, chainId);
 }

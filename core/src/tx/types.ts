@@ -37,5 +37,65 @@ export type WithdrawTx = {
   signature: Signature;
 };
 
-export type Tx = RegisterTx | TransferTx | DepositTx | WithdrawTx;
-export type SignedTx = TransferTx | WithdrawTx;
+/** A new note: its one-time key P and the transaction key R the recipient scans with. */
+export type NoteOutput = { oneTimeKey: Point; txPublicKey: Point };
+
+/** Public balance → note. Signed by the account key over the note and the observer memo. */
+export type ShieldTx = {
+  type: 5;
+  from: number;
+  /** One of the asset's denominations. */
+  amount: bigint;
+  nonce: bigint;
+  output: NoteOutput;
+  observerEpoch: bigint;
+  /** Observer memo ciphertext (sender, recipient, asset, amount, memo), MEMO_CIPHERTEXT_LENGTH bytes. */
+  memo: Hex;
+  signature: Signature;
+};
+
+/** Note → note of the same asset and denomination, signed by a ring of notes. */
+export type PrivateTransferTx = {
+  type: 6;
+  assetId: number;
+  amount: bigint;
+  /** Note indices, strictly increasing. */
+  ring: number[];
+  output: NoteOutput;
+  observerEpoch: bigint;
+  memo: Hex;
+  /** Encoded accountable linkable ring signature (core/src/privacy/encoding.ts). */
+  ringSignature: Hex;
+};
+
+/** Note → public balance of account `to`. */
+export type UnshieldTx = {
+  type: 7;
+  assetId: number;
+  amount: bigint;
+  ring: number[];
+  to: number;
+  observerEpoch: bigint;
+  memo: Hex;
+  ringSignature: Hex;
+};
+
+/** Regulator admin registers the observer key of epoch `epoch` (= current + 1). */
+export type ObserverKeyTx = {
+  type: 16;
+  epoch: bigint;
+  key: Point;
+  signature: Signature;
+};
+
+export type Tx =
+  | RegisterTx
+  | TransferTx
+  | DepositTx
+  | WithdrawTx
+  | ShieldTx
+  | PrivateTransferTx
+  | UnshieldTx
+  | ObserverKeyTx;
+export type SignedTx = TransferTx | WithdrawTx | ShieldTx;
+export type RingTx = PrivateTransferTx | UnshieldTx;
