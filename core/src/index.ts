@@ -16,6 +16,8 @@ export * from './storage/rocksKV.ts';
 export * from './state/account.ts';
 export * from './state/state.ts';
 export * from './state/apply.ts';
+export * from './state/privacyApply.ts';
+export * from './state/publicReplay.ts';
 export * from './block/publicData.ts';
 export * from './block/block.ts';
 export * from './params.ts';

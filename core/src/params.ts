@@ -1,7 +1,7 @@
 import { keccak256, stringToBytes } from 'viem';
+import { fromHex } from './bytes.ts';
 import { ETH_ASSET_ID } from './constants.ts';
 import { type Point, SUBGROUP_ORDER, privateKeyToPublicKey } from './crypto/index.ts';
-import { fromHex } from './bytes.ts';
 import { observerKeyFromSecret } from './privacy/observer.ts';
 import type { AssetInfo, ChainParams, PrivacyParams } from './state/state.ts';
 

@@ -90,7 +90,10 @@ export function createOutputs(
 export function oneTimeKeyFor(address: StealthAddress, txSecret: bigint, outputIndex = 0): Point {
   assertIndex(outputIndex);
   assertSecret(txSecret, 'transaction secret');
-  return addPoints(mulPoint(BASE8, sharedScalar(mulPoint(address.view, txSecret), outputIndex)), address.spend);
+  return addPoints(
+    mulPoint(BASE8, sharedScalar(mulPoint(address.view, txSecret), outputIndex)),
+    address.spend,
+  );
 }
 
 /** One output to one address (output index 0 unless given). */

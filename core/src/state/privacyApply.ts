@@ -3,8 +3,8 @@ import { fromHex } from '../bytes.ts';
 import { MAX_BALANCE, TxType } from '../constants.ts';
 import { type Point, verifyPoseidon } from '../crypto/index.ts';
 import { ProtocolError } from '../errors.ts';
-import { tryDecodeRingSignature } from '../privacy/encoding.ts';
 import { verifyRing } from '../privacy/alsag.ts';
+import { tryDecodeRingSignature } from '../privacy/encoding.ts';
 import { MEMO_CIPHERTEXT_LENGTH, MEMO_VERSION } from '../privacy/observer.ts';
 import type { RingSignature } from '../privacy/types.ts';
 import { isValidGroupElement } from '../privacy/validate.ts';
@@ -68,13 +68,19 @@ export function checkObserver(state: L2State, epoch: bigint): ObserverKeyRecord 
 function checkMemo(memo: string): void {
   const bytes = fromHex(memo);
   if (bytes.length !== MEMO_CIPHERTEXT_LENGTH || bytes[0] !== MEMO_VERSION) {
-    throw new ProtocolError('BAD_MEMO', `observer memo must be ${MEMO_CIPHERTEXT_LENGTH} bytes, version ${MEMO_VERSION}`);
+    throw new ProtocolError(
+      'BAD_MEMO',
+      `observer memo must be ${MEMO_CIPHERTEXT_LENGTH} bytes, version ${MEMO_VERSION}`,
+    );
   }
 }
 
 function checkOutput(state: L2State, output: NoteOutput): void {
   if (!isValidGroupElement(output.oneTimeKey) || !isValidGroupElement(output.txPublicKey)) {
-    throw new ProtocolError('BAD_NOTE_OUTPUT', 'output keys must be non-identity points of the prime-order subgroup');
+    throw new ProtocolError(
+      'BAD_NOTE_OUTPUT',
+      'output keys must be non-identity points of the prime-order subgroup',
+    );
   }
   const clash = state.noteIndexOf(output.oneTimeKey);
   if (clash !== undefined) {
@@ -148,12 +154,18 @@ export function checkRingTx(state: L2State, tx: RingTx, signatureVerified = fals
   }
   const tag = keyImageTag(signature.keyImage);
   const spent = state.keyImages.get(tag);
-  if (spent) throw new ProtocolError('KEY_IMAGE_SPENT', `key image already spent by ${spent.txHash}`);
+  if (spent)
+    throw new ProtocolError(
+      'KEY_IMAGE_SPENT',
+      `key image already spent${spent.txHash ? ` by ${spent.txHash}` : ''}`,
+    );
   if (tx.type === TxType.PRIVATE_TRANSFER) checkOutput(state, tx.output);
   else checkUnshieldRecipient(state, tx);
   if (!signatureVerified) {
     const message = fromHex(privacyBodyHash(tx, state.chainId));
-    if (!verifyRing({ ring: keys, message, observer: { key: observer.key, epoch: observer.epoch } }, signature)) {
+    if (
+      !verifyRing({ ring: keys, message, observer: { key: observer.key, epoch: observer.epoch } }, signature)
+    ) {
       throw new ProtocolError('BAD_RING_SIGNATURE', 'ring signature does not verify');
     }
   }
@@ -165,7 +177,10 @@ function checkUnshieldRecipient(state: L2State, tx: UnshieldTx): Account {
   if (!to) throw new ProtocolError('UNKNOWN_ACCOUNT', `recipient account ${tx.to} does not exist`);
   if (isBanned(to)) throw new ProtocolError('ACCOUNT_BANNED', `recipient account ${tx.to} is banned`);
   if (to.assetId !== tx.assetId) {
-    throw new ProtocolError('ASSET_MISMATCH', `account ${tx.to} holds asset ${to.assetId}, the note ${tx.assetId}`);
+    throw new ProtocolError(
+      'ASSET_MISMATCH',
+      `account ${tx.to} holds asset ${to.assetId}, the note ${tx.assetId}`,
+    );
   }
   if (to.balance + tx.amount > MAX_BALANCE)
     throw new ProtocolError('BALANCE_OVERFLOW', 'recipient balance would exceed 2^128 - 1');
@@ -199,7 +214,11 @@ export function applyRingTx(state: L2State, tx: RingTx, signatureVerified: boole
   return { type: TxType.UNSHIELD, keyImageTag: tag, binding: privacyBinding(tx, state.chainId) };
 }
 
-export function applyObserverKey(state: L2State, tx: ObserverKeyTx, signatureVerified: boolean): PrivacyReceipt {
+export function applyObserverKey(
+  state: L2State,
+  tx: ObserverKeyTx,
+  signatureVerified: boolean,
+): PrivacyReceipt {
   const admin = privacyParams(state).regulatorAdmin;
   if (!admin) throw new ProtocolError('NOT_REGULATOR_ADMIN', 'this chain has no regulator admin');
   const expected = (state.currentObserverKey()?.epoch ?? 0n) + 1n;
@@ -207,10 +226,16 @@ export function applyObserverKey(state: L2State, tx: ObserverKeyTx, signatureVer
     throw new ProtocolError('STALE_OBSERVER_EPOCH', `next observer epoch is ${expected}, got ${tx.epoch}`);
   }
   if (!isValidGroupElement(tx.key)) {
-    throw new ProtocolError('BAD_OBSERVER_KEY', 'observer key must be a non-identity point of the prime-order subgroup');
+    throw new ProtocolError(
+      'BAD_OBSERVER_KEY',
+      'observer key must be a non-identity point of the prime-order subgroup',
+    );
   }
   if (!signatureVerified && !verifyPoseidon(observerKeyMessage(tx, state.chainId), tx.signature, admin)) {
-    throw new ProtocolError('NOT_REGULATOR_ADMIN', 'observer key rotation is not signed by the regulator admin');
+    throw new ProtocolError(
+      'NOT_REGULATOR_ADMIN',
+      'observer key rotation is not signed by the regulator admin',
+    );
   }
   state.addObserverKey({ epoch: tx.epoch, key: tx.key });
   return { type: TxType.OBSERVER_KEY, epoch: tx.epoch };

@@ -95,11 +95,20 @@ export class L2State {
 
   /** Append a note and fold its commitment into the notes accumulator. */
   addNote(note: Omit<Note, 'index'>): Note {
-    this.journal()?.notes.push(this.notesRoot);
+    this.journal()?.notes.push({ root: this.notesRoot, listed: true });
     const full = { ...note, index: this.notes.length };
     this.indexNote(full);
     this.notesRoot = poseidon([this.notesRoot, full.commitment]);
     return full;
+  }
+
+  /**
+   * Fold a note commitment known only from L1 public data (auditor, escape-hatch replica): the
+   * accumulator moves, but the note's keys are unknown so it is not listed.
+   */
+  foldNoteCommitment(cm: bigint): void {
+    this.journal()?.notes.push({ root: this.notesRoot, listed: false });
+    this.notesRoot = poseidon([this.notesRoot, cm]);
   }
 
   /** Mark a key image spent and fold its tag into the key-image accumulator. */
@@ -248,11 +257,14 @@ export class L2State {
     this.nextIndex = j.nextIndex;
     this.nextDepositIndex = j.nextDepositIndex;
     for (let i = j.notes.length - 1; i >= 0; i--) {
-      const note = this.notes.pop()!;
-      const key = `${note.assetId}:${note.amount}`;
-      this.eligible.set(key, (this.eligible.get(key) ?? 1) - 1);
-      this.noteByKey.delete(`${note.oneTimeKey[0]}:${note.oneTimeKey[1]}`);
-      this.notesRoot = j.notes[i]!;
+      const entry = j.notes[i]!;
+      if (entry.listed) {
+        const note = this.notes.pop()!;
+        const key = `${note.assetId}:${note.amount}`;
+        this.eligible.set(key, (this.eligible.get(key) ?? 1) - 1);
+        this.noteByKey.delete(`${note.oneTimeKey[0]}:${note.oneTimeKey[1]}`);
+      }
+      this.notesRoot = entry.root;
     }
     for (let i = j.keyImages.length - 1; i >= 0; i--) {
       const [tag, before] = j.keyImages[i]!;
@@ -277,16 +289,16 @@ export type Note = {
   origin: Hex;
 };
 
-/** A spent key image and the transaction that spent it. */
-export type KeyImageRecord = { keyImage: Point; txHash: Hex };
+/** A spent key image and the transaction that spent it (unknown when replayed from L1 data). */
+export type KeyImageRecord = { keyImage?: Point; txHash?: Hex };
 export type ObserverKeyRecord = { epoch: bigint; key: Point };
 
 type Journal = {
   accounts: Map<number, Account | undefined>;
   nextIndex: number;
   nextDepositIndex: bigint;
-  /** notesRoot before each note added in this checkpoint. */
-  notes: bigint[];
+  /** notesRoot before each note folded in this checkpoint, and whether the note was listed. */
+  notes: { root: bigint; listed: boolean }[];
   /** [tag, keyImagesRoot before] per key image added. */
   keyImages: [bigint, bigint][];
   observerKeys: number;

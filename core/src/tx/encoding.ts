@@ -3,8 +3,8 @@ import { ByteReader, type Hex, concatBytes, fromHex, toHex, uintToBytes } from '
 import { TxType } from '../constants.ts';
 import { packPoint, packSignature, unpackPoint, unpackSignature } from '../crypto/index.ts';
 import { MalformedError, ProtocolError } from '../errors.ts';
-import { MEMO_CIPHERTEXT_LENGTH } from '../privacy/observer.ts';
 import { ringSignatureLength, tryDecodeRingSignature } from '../privacy/encoding.ts';
+import { MEMO_CIPHERTEXT_LENGTH } from '../privacy/observer.ts';
 import { privacyBody } from './privacy.ts';
 import type { NoteOutput, Tx } from './types.ts';
 

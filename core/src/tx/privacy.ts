@@ -3,8 +3,8 @@ import { type Hex, concatBytes, fromHex, uintToBytes } from '../bytes.ts';
 import { TxType } from '../constants.ts';
 import { type Point, type Signature, packPoint, poseidon, signPoseidon } from '../crypto/index.ts';
 import { ProtocolError } from '../errors.ts';
-import { encodeRingSignature } from '../privacy/encoding.ts';
 import { signRing } from '../privacy/alsag.ts';
+import { encodeRingSignature } from '../privacy/encoding.ts';
 import type { ObserverKey } from '../privacy/types.ts';
 import type { ObserverKeyTx, PrivateTransferTx, ShieldTx, UnshieldTx } from './types.ts';
 
@@ -87,8 +87,11 @@ export function keyImageTag(keyImage: Point): bigint {
  * Associated data of the observer memo: the transaction type and its destination (the output's
  * one-time key, or the unshield's account), so a memo cannot be moved to another transaction.
  */
-export function memoAad(tx: Pick<PrivacyBody, 'type'> & { output?: { oneTimeKey: Point }; to?: number }): Uint8Array {
-  if (tx.type === TxType.UNSHIELD) return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(tx.to ?? 0), 4));
+export function memoAad(
+  tx: Pick<PrivacyBody, 'type'> & { output?: { oneTimeKey: Point }; to?: number },
+): Uint8Array {
+  if (tx.type === TxType.UNSHIELD)
+    return concatBytes(Uint8Array.of(tx.type), uintToBytes(BigInt(tx.to ?? 0), 4));
   if (!tx.output) throw new ProtocolError('BAD_NOTE_OUTPUT', 'transaction has no output');
   return concatBytes(Uint8Array.of(tx.type), packPoint(tx.output.oneTimeKey));
 }

@@ -38,7 +38,10 @@ function sealMemo(
 }
 
 /** One-time output 0 to `recipient` and its transaction secret r. */
-function outputWithSecret(recipient: StealthAddress, random: RandomSource): { out: NoteOutput; txSecret: bigint } {
+function outputWithSecret(
+  recipient: StealthAddress,
+  random: RandomSource,
+): { out: NoteOutput; txSecret: bigint } {
   const { txSecret, outputs } = createOutputs([recipient], random);
   const o = outputs[0]!;
   return { out: { oneTimeKey: o.oneTimeKey, txPublicKey: o.txPublicKey }, txSecret };
