@@ -11,6 +11,8 @@ import {
   type Hex as CoreHex,
   DEVNET_ASSETS,
   type DepositTx,
+  type PrivacyParams,
+  devnetPrivacy,
   L2State,
   ProtocolError,
   type Receipt,
@@ -25,6 +27,7 @@ import {
   decodeFloat40,
   isInPrimeSubgroup,
   isOnCurve,
+  replayPublicRecord,
 } from '@tessera/core';
 import { type Address, type Hex, type PublicClient, bytesToHex, concatHex } from 'viem';
 import { checkCertificate, splitSignatures } from './certificate.ts';
@@ -87,6 +90,8 @@ export type AuditOptions = {
   rollup: Address;
   /** Listed assets at genesis (they fix the assets root); default core's DEVNET_ASSETS. */
   assets?: AssetInfo[];
+  /** Privacy parameters (the genesis observer key fixes the first epoch); default the devnet's. */
+  privacy?: PrivacyParams;
   /** Accounts present at genesis (devnet pre-funding); their root must be the rollup's genesis root. */
   genesis?: readonly Account[];
   /** First L1 block to scan; default (and at most) the rollup's deployment block, found on chain. */
@@ -112,6 +117,7 @@ export async function audit(o: AuditOptions): Promise<AuditReport> {
     chainId: info.l2ChainId,
     tree: { arity: info.arity as ChainParams['tree']['arity'], depth: info.depth },
     assets: o.assets ?? DEVNET_ASSETS,
+    privacy: o.privacy ?? devnetPrivacy(),
   };
   const [{ batches, reverted }, verified, sets, deposits] = await Promise.all([
     readCommittedBatches(client, rollup, range),
@@ -341,6 +347,23 @@ function recompute(
         };
         receipts.push(applyRegistration(state, tx, from));
         txs.push(tx);
+      } else if (
+        type === TxType.SHIELD ||
+        type === TxType.PRIVATE_TRANSFER ||
+        type === TxType.UNSHIELD ||
+        type === TxType.OBSERVER_KEY
+      ) {
+        // Privacy records carry an extras triple like a registration (docs/PROTOCOL.md "Privacy").
+        const extras = data.registrations[regCursor++];
+        if (!extras)
+          throw new ProtocolError('BLOCK_INVALID', `record ${i} (type ${type}) has no extras triple`);
+        const replayed = replayPublicRecord(
+          state,
+          { type, from, to, amount },
+          { ax: extras.ax, ay: extras.ay, ethAddress: BigInt(extras.ethAddress) },
+        );
+        receipts.push(replayed.receipt);
+        txs.push(replayed.tx);
       } else if (type === TxType.TRANSFER || type === TxType.WITHDRAW) {
         const nonce = state.account(from)?.nonce ?? 0n;
         const tx: Tx =
@@ -359,7 +382,7 @@ function recompute(
     if (regCursor !== data.registrations.length) {
       throw new ProtocolError(
         'BLOCK_INVALID',
-        `${data.registrations.length} registrations published, ${regCursor} REGISTER records`,
+        `${data.registrations.length} extras triples published, ${regCursor} records use them`,
       );
     }
   } catch (err) {
