@@ -5,12 +5,15 @@
 //   deposit   deposit ETH (or an ERC-20 with --token) into an L2 account through the L1 bridge
 //   transfer  L2 transfer;  withdraw  L2 withdrawal to the account's L1 address
 //   claim     claim your verified exits on L1 (proofs built from L1 data alone)
+//   private address|balance, shield, private-transfer, unshield   private notes (docs/PRIVACY.md)
+//   regulator open|trace|report|keystore   the regulator tool (observer keyring in an encrypted keystore)
 // Commands that sign read the Ethereum key from TESSERA_PRIVATE_KEY; the L2 key is derived from it.
 import '../../scripts/polyfills.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { tesseraBridgeAbi } from '@tessera/contracts';
 import { type Account, accountFromJson } from '@tessera/core';
+import { KeystoreError } from '@tessera/core/storage/keystore';
 import {
   http,
   type Address,
@@ -28,13 +31,14 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { audit, formatReport } from './auditor/audit.ts';
 import { claimMyExits } from './auditor/claim.ts';
 import { readRollupInfo } from './auditor/l1Reader.ts';
-import { TesseraClient } from './rpcClient.ts';
+import { CliError } from './cliError.ts';
+import { PrivacyWalletError } from './privacy/errors.ts';
+import { type CommandContext, privacyCommand, regulatorCommand } from './privacyCli.ts';
+import { RegulatorError } from './regulator/errors.ts';
+import { RpcError, TesseraClient } from './rpcClient.ts';
 import { Wallet } from './wallet.ts';
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  readonly code = 'CLI_USAGE';
-}
+export { CliError };
 
 const USAGE = `usage: cli.ts <command> [options]
   audit    --l1 URL --rollup ADDR [--from-block N] [--genesis FILE] [--no-proofs] [--json]
@@ -44,8 +48,22 @@ const USAGE = `usage: cli.ts <command> [options]
   transfer --rpc URLS --from N --to N --amount AMOUNT
   withdraw --rpc URLS --from N --amount AMOUNT
   claim    --l1 URL --rollup ADDR [--from-block N]
-AMOUNT is an integer in base units, or ETH with an "eth" suffix (1.5eth). URLS: comma-separated.
-Signing commands read TESSERA_PRIVATE_KEY.`;
+  private address
+  private balance  --rpc URLS
+  shield           --rpc URLS --from N --amount AMOUNT [--to STEALTH_ADDRESS] [--memo TEXT]
+  private-transfer --rpc URLS --asset ID --amount AMOUNT --to STEALTH_ADDRESS [--memo TEXT]
+  unshield         --rpc URLS --asset ID --amount AMOUNT --to N
+  regulator open <txHash>      --rpc URLS --keystore FILES [--json]
+  regulator trace <noteIndex>  --rpc URLS --keystore FILES [--json]
+  regulator report             --rpc URLS --keystore FILES --from H --to H --format json|csv [--out FILE]
+  regulator keystore create    --out FILE --epoch N [--rpc URLS]
+  regulator keystore add       --keystore FILE --epoch N [--rpc URLS]
+  regulator rotate             --rpc URLS --keystore FILE --admin-keystore FILE   (regulator admin)
+AMOUNT is an integer in base units, or ETH with an "eth" suffix (1.5eth). URLS, FILES: comma-separated.
+Signing commands read TESSERA_PRIVATE_KEY. Private amounts are note values (docs/PROTOCOL.md "Privacy").
+The regulator's keystore password comes from TESSERA_OBSERVER_KEYSTORE_PASSWORD_FILE,
+TESSERA_OBSERVER_KEYSTORE_PASSWORD or a prompt; "keystore create|add" read the observer secret
+from TESSERA_OBSERVER_SECRET or a prompt.`;
 
 const OPTIONS = {
   l1: { type: 'string' },
@@ -64,13 +82,28 @@ const OPTIONS = {
   'no-proofs': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
+  memo: { type: 'string' },
+  keystore: { type: 'string' },
+  'admin-keystore': { type: 'string' },
+  epoch: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'scrypt-n': { type: 'string' },
 } as const;
 
-type Opts = {
+export type Opts = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
 };
 
-function need(o: Opts, name: keyof Opts): string {
+/** What the CLI takes from its environment; tests replace the sequencer client and the prompt. */
+export type CliDeps = {
+  client?: (endpoints: string[]) => TesseraClient;
+  env?: NodeJS.ProcessEnv;
+  /** Reads a secret (password, observer secret) from the user; default: a hidden TTY prompt. */
+  readSecret?: (prompt: string) => Promise<string>;
+};
+
+export function need(o: Opts, name: keyof Opts): string {
   const v = o[name];
   if (typeof v !== 'string' || v === '') throw new CliError(`--${name} is required\n${USAGE}`);
   return v;
@@ -79,7 +112,7 @@ const address = (v: string, what: string): Address => {
   if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw new CliError(`${what} must be a 0x address`);
   return v as Address;
 };
-const index = (v: string, what: string): number => {
+export const index = (v: string, what: string): number => {
   if (!/^[0-9]+$/.test(v)) throw new CliError(`${what} must be an account index`);
   return Number(v);
 };
@@ -89,8 +122,8 @@ export function parseAmount(v: string): bigint {
   throw new CliError(`amount ${v} must be an integer (base units) or a decimal with an "eth" suffix`);
 }
 
-function key(): Hex {
-  const k = process.env.TESSERA_PRIVATE_KEY;
+export function key(env: NodeJS.ProcessEnv = process.env): Hex {
+  const k = env.TESSERA_PRIVATE_KEY;
   if (!k || !/^0x[0-9a-fA-F]{64}$/.test(k))
     throw new CliError('set TESSERA_PRIVATE_KEY to the 0x-hex Ethereum private key');
   return k as Hex;
@@ -110,19 +143,58 @@ function l1Clients(url: string) {
   return { client, wallet };
 }
 
-const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2);
+export const json = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2);
 
 export async function runCli(
   argv: string[],
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  deps: CliDeps = {},
 ): Promise<number> {
   const [command, ...rest] = argv;
-  const { values: o } = parseArgs({ args: rest, options: OPTIONS, strict: true }) as { values: Opts };
+  let parsed: { values: Opts; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: true,
+    }) as typeof parsed;
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const { values: o, positionals } = parsed;
   if (!command || o.help) {
     out(USAGE);
     return command ? 0 : 2;
   }
+  const takesPositionals = command === 'private' || command === 'regulator';
+  if (!takesPositionals && positionals.length > 0)
+    throw new CliError(`unexpected argument ${positionals[0]}\n${USAGE}`);
+  const env = deps.env ?? process.env;
+  const client = (urls: string) => (deps.client ?? ((e: string[]) => new TesseraClient(e)))(urls.split(','));
+  const ctx: CommandContext = {
+    o,
+    positionals,
+    out,
+    env,
+    client,
+    readSecret: deps.readSecret,
+    usage: USAGE,
+    need: (name) => need(o, name),
+    amount: parseAmount,
+    index,
+    json,
+    ethKey: () => key(env),
+  };
   switch (command) {
+    case 'private':
+    case 'shield':
+    case 'private-transfer':
+    case 'unshield':
+      return privacyCommand(command, ctx);
+    case 'regulator':
+      return regulatorCommand(ctx);
     case 'audit': {
       const { client } = l1Clients(need(o, 'l1'));
       let genesis: Account[] | undefined;
@@ -144,7 +216,7 @@ export async function runCli(
       return report.ok ? 0 : 1;
     }
     case 'balance': {
-      const rpc = new TesseraClient(need(o, 'rpc').split(','));
+      const rpc = client(need(o, 'rpc'));
       const accounts =
         o.account !== undefined
           ? [await rpc.getAccount(index(o.account, '--account'))].filter((a) => a !== null)
@@ -159,19 +231,13 @@ export async function runCli(
       return 0;
     }
     case 'register': {
-      const wallet = await Wallet.fromEthereumAccount(
-        privateKeyToAccount(key()),
-        new TesseraClient(need(o, 'rpc').split(',')),
-      );
+      const wallet = await Wallet.fromEthereumAccount(privateKeyToAccount(key(env)), client(need(o, 'rpc')));
       out(`registered account ${await wallet.register(o.asset ? Number(o.asset) : 1)}`);
       return 0;
     }
     case 'transfer':
     case 'withdraw': {
-      const wallet = await Wallet.fromEthereumAccount(
-        privateKeyToAccount(key()),
-        new TesseraClient(need(o, 'rpc').split(',')),
-      );
+      const wallet = await Wallet.fromEthereumAccount(privateKeyToAccount(key(env)), client(need(o, 'rpc')));
       const from = index(need(o, 'from'), '--from');
       const amount = parseAmount(need(o, 'amount'));
       const result =
@@ -234,12 +300,23 @@ export async function runCli(
   }
 }
 
+/** Failures worth a one-line message (no stack): bad usage, keys, the chain's answer. */
+function expected(err: unknown): boolean {
+  return (
+    err instanceof CliError ||
+    err instanceof KeystoreError ||
+    err instanceof RegulatorError ||
+    err instanceof PrivacyWalletError ||
+    err instanceof RpcError
+  );
+}
+
 if (process.argv[1]?.endsWith('sdk/src/cli.ts')) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(
-        `${err instanceof CliError ? err.message : ((err as Error).stack ?? String(err))}\n`,
+        `${err instanceof CliError ? err.message : expected(err) ? `${(err as Error).name}: ${(err as Error).message}` : ((err as Error).stack ?? String(err))}\n`,
       );
       process.exit(err instanceof CliError ? 2 : 1);
     },

@@ -1,4 +1,4 @@
-import { type Tx, txToJson } from '@tessera/core';
+import { type Point, type Tx, type TxJson, txToJson } from '@tessera/core';
 
 /** A JSON-RPC error returned by a sequencer, with the protocol error code when there is one. */
 export class RpcError extends Error {
@@ -87,9 +87,44 @@ export class TesseraClient {
   }
 
   getBlock(height: bigint | number, includeTxs = false) {
-    return this.call<unknown>('tessera_getBlockByNumber', [height.toString(), includeTxs]);
+    return this.call<BlockView | null>('tessera_getBlockByNumber', [height.toString(), includeTxs]);
+  }
+
+  getTransaction(hash: string) {
+    return this.call<TransactionView | null>('tessera_getTransaction', [hash]);
+  }
+
+  // Privacy (docs/PRIVACY.md): notes, observer keys, spent key images. Committed state only.
+
+  /** Notes `fromIndex .. fromIndex + count - 1` (count 1..1000) and the number of notes. */
+  getNotes(fromIndex: number, count: number) {
+    return this.call<{ total: number; notes: NoteView[] }>('tessera_getNotes', [fromIndex, count]);
+  }
+
+  /** The observer key in force (privacy transactions must encrypt to it), or null. */
+  getObserverKey() {
+    return this.call<ObserverKeyView | null>('tessera_getObserverKey');
+  }
+
+  getPrivacyParams() {
+    return this.call<PrivacyParamsView>('tessera_getPrivacyParams');
+  }
+
+  /** Whether the key-image tag H(Ix, Iy) is spent, and by which transaction. */
+  getKeyImage(tag: bigint) {
+    return this.call<KeyImageView>('tessera_getKeyImage', [tag.toString()]);
+  }
+
+  /** Accounts registered with this L2 public key (one per asset). */
+  getAccountsByPublicKey(publicKey: Point) {
+    return this.call<AccountView[]>('tessera_getAccountsByPublicKey', [
+      [publicKey[0].toString(), publicKey[1].toString()],
+    ]);
   }
 }
+
+/** JSON-RPC "method not found": the sequencer does not offer the method. */
+export const RPC_METHOD_NOT_FOUND = -32601;
 
 export type AccountView = {
   index: number;
@@ -102,3 +137,44 @@ export type AccountView = {
   flags: number;
   balance: string;
 };
+
+export type TransactionView = {
+  hash: `0x${string}`;
+  tx: TxJson | null;
+  status: string;
+  blockHeight?: string;
+  index?: number;
+  error?: { code: string; message: string };
+};
+
+export type BlockView = {
+  hash: `0x${string}`;
+  header: unknown;
+  txHashes: `0x${string}`[];
+  txs?: TxJson[];
+  certificate: unknown;
+};
+
+/** A note as `tessera_getNotes` returns it (decimal strings for field elements and amounts). */
+export type NoteView = {
+  index: number;
+  oneTimeKey: [string, string];
+  txPublicKey: [string, string];
+  assetId: number;
+  amount: string;
+  commitment: string;
+  origin: `0x${string}`;
+};
+
+export type ObserverKeyView = { epoch: string; key: [string, string] };
+
+export type PrivacyParamsView = {
+  minRingSize: number;
+  maxRingSize: number;
+  /** Note values per asset id. */
+  denominations: Record<string, string[]>;
+  /** Every observer key so far, by epoch. */
+  observerKeys: ObserverKeyView[];
+};
+
+export type KeyImageView = { spent: boolean; txHash?: `0x${string}` };

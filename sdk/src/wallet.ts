@@ -10,6 +10,7 @@ import {
   signWithdraw,
 } from '@tessera/core';
 import type { Account as ViemAccount } from 'viem';
+import { PrivacyWallet } from './privacy/wallet.ts';
 import type { TesseraClient } from './rpcClient.ts';
 
 type SigningAccount = Pick<ViemAccount, 'address'> & { signMessage: NonNullable<ViemAccount['signMessage']> };
@@ -20,6 +21,8 @@ type SigningAccount = Pick<ViemAccount, 'address'> & { signMessage: NonNullable<
  * gives the same L2 key (docs/KEYS.md).
  */
 export class Wallet {
+  private privateWallet?: PrivacyWallet;
+
   private constructor(
     readonly eth: SigningAccount,
     private readonly l2Key: Uint8Array,
@@ -32,6 +35,15 @@ export class Wallet {
     const signature = await eth.signMessage({ message: L2_KEY_DERIVATION_MESSAGE });
     const l2Key = l2PrivateKeyFromEthSignature(signature);
     return new Wallet(eth, l2Key, privateKeyToPublicKey(l2Key), client, await client.chainId());
+  }
+
+  /**
+   * Private notes of this wallet: stealth keys derived from the L2 key, scan, shield, spend. The
+   * same instance (and its scanned notes) is returned on every call; `options` apply to the first.
+   */
+  privacy(options: Parameters<typeof PrivacyWallet.fromL2Key>[3] = {}): PrivacyWallet {
+    this.privateWallet ??= PrivacyWallet.fromL2Key(this.l2Key, this.client, this.chainId, options);
+    return this.privateWallet;
   }
 
   async registrationTx(assetId: number): Promise<RegisterTx> {

@@ -1,0 +1,46 @@
+import type { Point } from '@tessera/core';
+import { fetchPrivacyParams } from './chain.ts';
+import type { PrivacyContext } from './context.ts';
+import { checkDenomination } from './denominations.ts';
+import { NoSpendableNoteError } from './errors.ts';
+import { selectRing } from './ring.ts';
+import type { OwnedNote } from './scan.ts';
+
+export type PreparedSpend = {
+  owned: OwnedNote;
+  ring: { index: number; oneTimeKey: Point }[];
+};
+
+/**
+ * Scans, picks the oldest unspent owned note of the asset and value, and draws its ring by the
+ * policy of docs/PRIVACY.md "Ring selection" within the chain's bounds.
+ */
+export async function prepareSpend(
+  ctx: PrivacyContext,
+  assetId: number,
+  amount: bigint,
+): Promise<PreparedSpend> {
+  const params = await fetchPrivacyParams(ctx.client);
+  checkDenomination(params, assetId, amount);
+  await ctx.scanner.scan(ctx.client);
+  const owned = ctx.scanner.unspent({ assetId, amount })[0];
+  if (!owned) {
+    const have = ctx.scanner
+      .unspent({ assetId })
+      .map((o) => o.note.amount.toString())
+      .join(', ');
+    throw new NoSpendableNoteError(
+      `no unspent ${amount} note of asset ${assetId}${have ? ` (notes of this asset: ${have})` : ''}`,
+    );
+  }
+  const indices = selectRing(
+    ctx.scanner.eligible(assetId, amount),
+    owned.note.index,
+    { minRingSize: params.minRingSize, maxRingSize: params.maxRingSize, ...ctx.ringPolicy },
+    ctx.random,
+  );
+  return {
+    owned,
+    ring: indices.map((i) => ({ index: i, oneTimeKey: ctx.scanner.notes[i]!.oneTimeKey })),
+  };
+}

@@ -1,0 +1,56 @@
+import { buildUnshield } from '@tessera/core';
+import { type PrivacyContext, memoBytes } from './context.ts';
+import { PrivacyWalletError } from './errors.ts';
+import { type SentPrivacyTx, sendWithObserver } from './send.ts';
+import { prepareSpend } from './spend.ts';
+
+export type UnshieldResult = SentPrivacyTx & {
+  assetId: number;
+  amount: bigint;
+  spentNote: number;
+  ring: number[];
+  to: number;
+};
+
+/** Spends one note of `amount` of `assetId` into public account `toAccount` (any holder of the asset). */
+export async function unshield(
+  ctx: PrivacyContext,
+  assetId: number,
+  amount: bigint,
+  toAccount: number,
+  options: { memo?: string | Uint8Array } = {},
+): Promise<UnshieldResult> {
+  const note = memoBytes(options.memo);
+  const account = await ctx.client.getAccount(toAccount);
+  if (!account) throw new PrivacyWalletError('UNKNOWN_ACCOUNT', `account ${toAccount} does not exist`);
+  if (account.assetId !== assetId)
+    throw new PrivacyWalletError(
+      'UNKNOWN_ACCOUNT',
+      `account ${toAccount} holds asset ${account.assetId}, not asset ${assetId}`,
+    );
+  const { owned, ring } = await prepareSpend(ctx, assetId, amount);
+  const sent = await sendWithObserver(ctx, (observer) =>
+    buildUnshield({
+      chainId: ctx.chainId,
+      assetId,
+      amount,
+      ring,
+      spentIndex: owned.note.index,
+      secretKey: owned.secret,
+      sender: ctx.publicKey,
+      senderAddress: ctx.keys.address,
+      observer,
+      to: toAccount,
+      ...(note ? { memo: note } : {}),
+    }),
+  );
+  ctx.scanner.markSpent(owned.note.index, sent.hash);
+  return {
+    ...sent,
+    assetId,
+    amount,
+    spentNote: owned.note.index,
+    ring: ring.map((m) => m.index),
+    to: toAccount,
+  };
+}
