@@ -22,10 +22,15 @@ import {
 } from '../../contracts/src/index.ts';
 import { runExplorerBrowserChecks } from '../../explorer/src/testing/browserChecks.ts';
 import { type DemoResult, runDemo } from '../../scripts/demo.ts';
-import { claimArgs, findExits } from '../../sdk/src/index.ts';
+import { audit, claimArgs, findExits } from '../../sdk/src/index.ts';
 import { TesseraClient, Wallet } from '../../sdk/src/index.ts';
 
+import { NOTE, runPrivacyFlow } from './privacyFlow.ts';
+
 const root = resolve(import.meta.dirname, '../..');
+/** anvil's accounts #1 and #2, Alice and Bob of the demo. */
+const ALICE_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+const BOB_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -253,6 +258,78 @@ describe('devnet end to end', () => {
     expect(report.batch?.finalStatus).toMatch(/verified/i);
     expect(report.screenshots.length).toBeGreaterThan(3);
   }, 600_000);
+
+  it('keeps payments private on the devnet: shield, pay, unshield, no double spend, the regulator opens them, L1 verifies them', async () => {
+    const client = new TesseraClient(urls());
+    const alice = await Wallet.fromEthereumAccount(privateKeyToAccount(ALICE_KEY), client);
+    const bob = await Wallet.fromEthereumAccount(privateKeyToAccount(BOB_KEY), client);
+    const r = await runPrivacyFlow({
+      client,
+      alice,
+      bob,
+      aliceIndex: demo.aliceIndex,
+      bobIndex: demo.bobIndex,
+    });
+
+    expect(r.transfer.ring).toHaveLength(4);
+    expect(r.transfer.ring).toContain(r.transfer.spentNote);
+    expect(r.doubleSpendError).toMatch(/KEY_IMAGE_SPENT/);
+    expect(r.bobBalanceAfter - r.bobBalanceBefore).toBe(NOTE);
+
+    // The regulator: the real spent note, the sender's account, the verified recipient, the memo.
+    expect(r.opened.spentNote?.index).toBe(r.transfer.spentNote);
+    expect(r.opened.ringSignatureValid).toBe(true);
+    expect(r.opened.sender.accounts.map((a) => a.index)).toContain(demo.aliceIndex);
+    expect(r.opened.recipient).toMatchObject({
+      kind: 'note',
+      address: bob.privacy().address(),
+      verified: true,
+    });
+    expect(r.opened.memo.text).toBe('invoice 42');
+    expect(r.openedUnshield.sender.accounts.map((a) => a.index)).toContain(demo.bobIndex);
+    expect(r.openedUnshield.recipient).toMatchObject({ kind: 'account', index: demo.bobIndex });
+    expect(r.traceOrigin).toBe(demo.aliceIndex);
+    expect(r.withoutKeyError).toMatch(/ObserverKeyMissingError/);
+    expect(r.rotatedEpoch).toBe(2n);
+    expect(r.afterRotation.opened.observerEpoch).toBe(2n);
+    expect(r.afterRotation.opened.sender.accounts.map((a) => a.index)).toContain(demo.aliceIndex);
+    expect(r.afterRotation.oldKeyError).toMatch(/ObserverKeyMissingError/);
+
+    // The explorer shows the private transfer without a sender.
+    const explorer = `http://127.0.0.1:${env.TESSERA_EXPLORER_PORT}`;
+    let html = '';
+    const until = Date.now() + 60_000;
+    while (!html.includes(r.transfer.hash)) {
+      if (Date.now() > until) throw new Error('the explorer never showed the private transfer');
+      const res = await fetch(`${explorer}/tx/${r.transfer.hash}`);
+      html = res.ok ? await res.text() : '';
+      if (!html.includes(r.transfer.hash)) await new Promise((res2) => setTimeout(res2, 500));
+    }
+    expect(html).toMatch(/hidden/i);
+    expect(html).not.toContain(`/account/${demo.aliceIndex}"`);
+    expect(html).not.toContain(alice.eth.address.toLowerCase());
+
+    // The batches carrying all of it are verified on L1 with real proofs, and the auditor agrees.
+    const l1 = createPublicClient({
+      chain: foundry,
+      transport: http(`http://127.0.0.1:${env.TESSERA_L1_PORT}`),
+    });
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const verified = (await l1.readContract({
+        address: deployment.rollup,
+        abi: tesseraRollupAbi,
+        functionName: 'verifiedHeight',
+      })) as bigint;
+      if (verified >= r.lastHeight) break;
+      if (Date.now() > deadline) throw new Error(`batch ${r.lastHeight} not verified (verified ${verified})`);
+      await new Promise((res2) => setTimeout(res2, 1_000));
+    }
+    const report = await audit({ client: l1, rollup: deployment.rollup });
+    expect(report.findings).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.proofsChecked).toBeGreaterThanOrEqual(Number(r.lastHeight));
+  }, 900_000);
 
   it('resumes after a full stop and start: same chain, still committing', async () => {
     const client = new TesseraClient(urls());
