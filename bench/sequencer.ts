@@ -6,11 +6,14 @@
  * (SIGKILL) half-way. Every accepted transaction must be committed (a wallet resubmits to another
  * node when its node dies or the deadline passes).
  *
- * Env: BENCH_SEQ_SECONDS (60), BENCH_SEQ_RATE (350 tx/s), BENCH_SEQ_ACCOUNTS (1000).
+ * Env: BENCH_SEQ_SECONDS (60), BENCH_SEQ_RATE (350 tx/s), BENCH_SEQ_ACCOUNTS (1000). Diagnostics:
+ * BENCH_SEQ_LOG (node log level, default warn), BENCH_SEQ_PROF (directory: CPU profile of node 0),
+ * BENCH_SEQ_CPU=1 (CPU seconds per process every 2 s), BENCH_SEQ_TIMELINE (file: latency
+ * percentiles per second of send time, appended).
  */
 import '../scripts/polyfills.ts';
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -97,7 +100,22 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds used by each node process and by this load generator since `start()`. */
+/** Busy CPU seconds of the whole machine (all cores, every process), from /proc/stat. */
+function machineBusySeconds(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+    const total = f.reduce((a, b) => a + b, 0);
+    return (total - f[3]! - (f[4] ?? 0)) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds used by each node process, by this load generator and by everything else on the
+ * machine (other users' jobs: the figures are only comparable when `other` is small).
+ */
 function cpuMeter(c: Cluster) {
   const self = () => {
     const u = process.cpuUsage();
@@ -105,6 +123,7 @@ function cpuMeter(c: Cluster) {
   };
   const base = c.procs.map((p) => cpuSeconds(p?.pid));
   const selfBase = self();
+  const machineBase = machineBusySeconds();
   const last = [...base];
   return () => {
     const now = c.procs.map((p, i) => {
@@ -113,7 +132,9 @@ function cpuMeter(c: Cluster) {
       if (!Number.isNaN(v)) last[i] = v;
       return last[i]! - base[i]!;
     });
-    return { nodes: now, bench: self() - selfBase };
+    const bench = self() - selfBase;
+    const other = machineBusySeconds() - machineBase - bench - now.reduce((a, b) => a + b, 0);
+    return { nodes: now, bench, other };
   };
 }
 
@@ -132,8 +153,10 @@ interface RunStats {
   p99: number;
   resubmitted: number;
   refused: number;
+  /** Blocks first notified between the first and the last send. */
+  blocks: number;
   /** CPU seconds per node process and for the load generator, from load start to the end of the drain. */
-  cpu: { nodes: number[]; bench: number };
+  cpu: { nodes: number[]; bench: number; other: number };
 }
 
 async function loadRun(
@@ -145,6 +168,8 @@ async function loadRun(
   const firstSent = new Map<string, number>();
   const commitAt = new Map<string, number>();
   const json = new Map<string, unknown>();
+  /** First notification of each block height. */
+  const blockAt = new Map<string, number>();
   const alive = [true, true, true, true];
   const sockets: WebSocket[] = [];
   for (let i = 0; i < 4; i++) {
@@ -154,9 +179,13 @@ async function loadRun(
       ws.once('error', j);
     });
     ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as { method?: string; params?: { result: { txHashes: string[] } } };
+      const m = JSON.parse(String(d)) as {
+        method?: string;
+        params?: { result: { height: string; txHashes: string[] } };
+      };
       if (m.method !== 'tessera_subscription') return;
       const now = performance.now();
+      if (!blockAt.has(m.params!.result.height)) blockAt.set(m.params!.result.height, now);
       for (const h of m.params!.result.txHashes) if (!commitAt.has(h)) commitAt.set(h, now);
     });
     ws.on('error', () => {});
@@ -203,6 +232,29 @@ async function loadRun(
   }
   for (let t = 0; t < 600 && warmHashes.some((h) => !commitAt.has(h)); t++)
     await new Promise((r) => setTimeout(r, 100));
+  // Optional (BENCH_SEQ_WARMUP_S): a few seconds at the offered rate, not measured, so the nodes'
+  // hot paths (HTTP, gossip, consensus) are compiled before the window starts.
+  const warmSeconds = Number(process.env.BENCH_SEQ_WARMUP_S ?? 0);
+  if (warmSeconds > 0) {
+    const more = flat.splice(0, Math.floor(warmSeconds * rate));
+    const t0 = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < more.length; i += 5) {
+      const wait = t0 + (i / rate) * 1000 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(
+        post(
+          (i / 5) % 4,
+          more.slice(i, i + 5).map((t) => t.json),
+        ).then((res) => {
+          for (const r of res) if (r?.result?.hash) warmHashes.push(r.result.hash);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    for (let t = 0; t < 600 && warmHashes.some((h) => !commitAt.has(h)); t++)
+      await new Promise((r) => setTimeout(r, 100));
+  }
   const start = performance.now();
   const cpu = cpuMeter(c);
   const cpuTimer =
@@ -210,7 +262,7 @@ async function loadRun(
       ? setInterval(() => {
           const u = cpu();
           process.stderr.write(
-            `[bench:sequencer] t=${((performance.now() - start) / 1000).toFixed(0)}s cpu ${u.nodes.map((x) => x.toFixed(1)).join(' ')} bench ${u.bench.toFixed(1)}\n`,
+            `[bench:sequencer] t=${((performance.now() - start) / 1000).toFixed(0)}s cpu ${u.nodes.map((x) => x.toFixed(1)).join(' ')} bench ${u.bench.toFixed(1)} other ${u.other.toFixed(1)}\n`,
           );
         }, 2_000)
       : null;
@@ -284,7 +336,25 @@ async function loadRun(
     .filter(([h]) => commitAt.has(h))
     .map(([h, t]) => (commitAt.get(h)! - t) / 1000);
   latencies.sort((a, b) => a - b);
+  if (process.env.BENCH_SEQ_TIMELINE) {
+    // Latency by send time, one line per second of the run: where the tail comes from.
+    const bySecond = new Map<number, number[]>();
+    for (const [h, t] of firstSent) {
+      const c = commitAt.get(h);
+      if (c === undefined) continue;
+      const k = Math.floor((t - start) / 1000);
+      bySecond.set(k, [...(bySecond.get(k) ?? []), (c - t) / 1000]);
+    }
+    const lines = [...bySecond]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, l]) => {
+        l.sort((a, b) => a - b);
+        return `${k}\t${l.length}\t${percentile(l, 50).toFixed(2)}\t${percentile(l, 99).toFixed(2)}\t${l[l.length - 1]!.toFixed(2)}`;
+      });
+    appendFileSync(process.env.BENCH_SEQ_TIMELINE, `# killAt=${killAt}\ns\ttxs\tp50\tp99\tmax\n${lines.join('\n')}\n`);
+  }
   const inWindow = [...commitAt.values()].filter((t) => t <= sendEnd).length;
+  const blocksInWindow = [...blockAt.values()].filter((t) => t >= start && t <= sendEnd).length;
   return {
     sent: firstSent.size,
     committed: latencies.length,
@@ -295,9 +365,11 @@ async function loadRun(
     p99: percentile(latencies, 99),
     resubmitted,
     refused,
+    blocks: blocksInWindow,
     cpu: {
       nodes: used.nodes.map((x) => Math.round(x * 10) / 10),
       bench: Math.round(used.bench * 10) / 10,
+      other: Math.round(used.other * 10) / 10,
     },
   };
 }

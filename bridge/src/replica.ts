@@ -5,10 +5,14 @@ import { type ContractHeader, encodeExits, encodeRegistrations, exitTree } from 
 // batches are written to the store in one atomic batch per block, so a restart resumes exactly.
 import {
   type Account,
+  type BatchOp,
   type ChainParams,
   GENESIS_PARENT_HASH,
   type KVStore,
+  type KeyImageRecord,
   L2State,
+  type Note,
+  type ObserverKeyRecord,
   ProtocolError,
   type Receipt,
   type Tx,
@@ -45,11 +49,19 @@ type ReplicaHead = {
   stateRoot: bigint;
   nextIndex: number;
   nextDepositIndex: bigint;
+  /** Privacy ledger sizes and accumulators (absent: nothing private happened yet). */
+  privacy?: PrivacyHead;
 };
+
+type PrivacyHead = { notesRoot: bigint; keyImagesRoot: bigint; notes: number; observerKeys: number };
 
 const HEAD_KEY = 'r/head';
 const ACCOUNT_PREFIX = 'r/a/';
 const BATCH_PREFIX = 'r/b/';
+/** Notes, spent key images and observer keys: replaying a ring spend needs the ring's notes. */
+const NOTE_PREFIX = 'r/n/';
+const KEY_IMAGE_PREFIX = 'r/i/';
+const OBSERVER_PREFIX = 'r/o/';
 
 export class L2Replica {
   /** Set when a write failed after the in-memory state advanced; reopen from the store. */
@@ -92,6 +104,7 @@ export class L2Replica {
       state.putAccount(accountFromJson(decodeJson(value)));
     state.nextIndex = saved.nextIndex;
     state.nextDepositIndex = saved.nextDepositIndex;
+    if (saved.privacy) await loadPrivacy(store, state, saved.privacy);
     const root = state.stateRoot();
     if (root !== saved.stateRoot) {
       throw new ReplayError(
@@ -141,17 +154,20 @@ export class L2Replica {
     if (executed.hash !== block.hash)
       throw new ReplayError(`block ${h.height} replays to ${executed.hash}, certified ${block.hash}`);
     const prepared = prepareCommit(block, executed.receipts, executed.commitment);
+    const privacyOps = this.privacyOps(executed.receipts);
     this.head = {
       height: h.height,
       hash: executed.hash,
       stateRoot: h.stateRoot,
       nextIndex: this.state.nextIndex,
       nextDepositIndex: this.state.nextDepositIndex,
+      privacy: privacyHead(this.state),
     };
     const ops = touchedAccounts(block.txs, executed.receipts)
       .map((i) => this.state.account(i))
       .filter((a): a is Account => a !== undefined)
       .map((a) => putJson(accountKey(a.index), accountToJson(a)));
+    ops.push(...privacyOps);
     ops.push(putJson(BATCH_PREFIX + padHeight(h.height), prepared), putJson(HEAD_KEY, this.head));
     try {
       await this.store.write(ops, { sync: true });
@@ -161,6 +177,27 @@ export class L2Replica {
       throw err;
     }
     return prepared;
+  }
+
+  /** The block's new notes, spent key images and observer keys (written with its batch). */
+  private privacyOps(receipts: readonly Receipt[]): BatchOp[] {
+    const before = this.head.privacy ?? { notes: 0, observerKeys: genesisObserverKeys(this.state) };
+    const ops: BatchOp[] = [];
+    for (let i = before.notes; i < this.state.notes.length; i++)
+      ops.push(putJson(NOTE_PREFIX + i.toString().padStart(10, '0'), this.state.notes[i]));
+    for (const r of receipts) {
+      if (r.type !== TxType.PRIVATE_TRANSFER && r.type !== TxType.UNSHIELD) continue;
+      ops.push(
+        putJson(KEY_IMAGE_PREFIX + r.keyImageTag.toString(16).padStart(64, '0'), {
+          tag: r.keyImageTag,
+          record: this.state.keyImages.get(r.keyImageTag) ?? {},
+        }),
+      );
+    }
+    const keys = this.state.observerKeys;
+    for (let i = before.observerKeys; i < keys.length; i++)
+      ops.push(putJson(OBSERVER_PREFIX + keys[i]!.epoch.toString().padStart(20, '0'), keys[i]));
+    return ops;
   }
 
   async prepared(height: bigint): Promise<PreparedCommit | undefined> {
@@ -183,12 +220,51 @@ function accountKey(index: number): string {
   return ACCOUNT_PREFIX + index.toString().padStart(10, '0');
 }
 
+/** Observer keys the chain parameters put in the state at genesis (not stored). */
+function genesisObserverKeys(state: L2State): number {
+  return state.params.privacy?.genesisObserverKey ? 1 : 0;
+}
+
+function privacyHead(state: L2State): PrivacyHead {
+  return {
+    notesRoot: state.notesRoot,
+    keyImagesRoot: state.keyImagesRoot,
+    notes: state.notes.length,
+    observerKeys: state.observerKeys.length,
+  };
+}
+
+async function loadPrivacy(store: KVStore, state: L2State, head: PrivacyHead): Promise<void> {
+  const notes: Note[] = [];
+  for await (const [, value] of store.entries(NOTE_PREFIX)) notes.push(decodeJson<Note>(value));
+  if (notes.length !== head.notes || notes.some((n, i) => n.index !== i)) {
+    throw new ReplayError(
+      `stored replica has ${notes.length} notes, its head ${head.notes}; delete the data directory to rebuild from genesis`,
+    );
+  }
+  const keyImages: [bigint, KeyImageRecord][] = [];
+  for await (const [, value] of store.entries(KEY_IMAGE_PREFIX)) {
+    const { tag, record } = decodeJson<{ tag: bigint; record: KeyImageRecord }>(value);
+    keyImages.push([tag, record]);
+  }
+  const observerKeys: ObserverKeyRecord[] = state.observerKeys.slice(0, genesisObserverKeys(state));
+  for await (const [, value] of store.entries(OBSERVER_PREFIX))
+    observerKeys.push(decodeJson<ObserverKeyRecord>(value));
+  state.loadPrivacy({
+    notes,
+    keyImages,
+    observerKeys,
+    notesRoot: head.notesRoot,
+    keyImagesRoot: head.keyImagesRoot,
+  });
+}
+
 function touchedAccounts(txs: readonly Tx[], receipts: readonly Receipt[]): number[] {
   const out = new Set<number>();
   txs.forEach((tx, i) => {
     if (tx.type === TxType.TRANSFER) out.add(tx.from).add(tx.to);
-    else if (tx.type === TxType.WITHDRAW) out.add(tx.from);
-    else if (tx.type === TxType.DEPOSIT) out.add(tx.to);
+    else if (tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD) out.add(tx.from);
+    else if (tx.type === TxType.DEPOSIT || tx.type === TxType.UNSHIELD) out.add(tx.to);
     const r = receipts[i];
     if (r?.type === TxType.REGISTER) out.add(r.accountIndex);
   });

@@ -4,13 +4,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExplorer, startExplorer } from '../src/index.ts';
 import type { BlockRecord, HistoryEntry, TxSummary } from '../src/store/records.ts';
 import { FakeChain, FakeNode } from './support/fakeSequencer.ts';
-import { buildScenario, privateTransferJson, testParams, transfer, user } from './support/scenario.ts';
+import {
+  NOTE_VALUE,
+  type PrivacyScenario,
+  buildScenario,
+  privacyScenario,
+  testParams,
+  transfer,
+  user,
+} from './support/scenario.ts';
 import { tempDirs, waitFor } from './support/util.ts';
 
 const tmp = tempDirs();
 let chain: FakeChain;
 let node: FakeNode;
 let explorer: RunningExplorer;
+let privacy: PrivacyScenario;
+/** Heights of the shield, private transfer (+ rotation) and unshield blocks. */
+let privacyHeights: number[];
 const get = (path: string, init?: RequestInit) => fetch(`${explorer.url}${path}`, init);
 const json = async <T = any>(path: string, status = 200): Promise<T> => {
   const res = await get(path);
@@ -21,7 +32,10 @@ const json = async <T = any>(path: string, status = 200): Promise<T> => {
 beforeAll(async () => {
   chain = new FakeChain(testParams());
   await buildScenario(chain, 30);
-  chain.produce([transfer(chain, 2, 2, 1, 10n ** 16n)], [privateTransferJson()]);
+  chain.produce([transfer(chain, 2, 2, 1, 10n ** 16n)]);
+  privacy = privacyScenario(chain);
+  privacyHeights = [chain.height - 2, chain.height - 1, chain.height];
+  chain.produce([transfer(chain, 1, 1, 2, 10n ** 15n)]);
   node = new FakeNode(chain, { name: 'node-1' });
   await node.start();
   explorer = await startExplorer({
@@ -118,6 +132,56 @@ describe('JSON API', () => {
 
     expect((await json(`/api/txs/0x${'00'.repeat(32)}`, 404)).error.code).toBe('NOT_FOUND');
     expect((await json('/api/txs/0x1234', 400)).error.code).toBe('BAD_REQUEST');
+  });
+
+  it('serves privacy transactions, key images and observer keys without naming a sender', async () => {
+    const spendBlock = chain.blocks[privacyHeights[1]! - 1]!;
+    const receipt = chain.executed[privacyHeights[1]! - 1]!.receipts[0]!;
+    if (receipt.type !== TxType.PRIVATE_TRANSFER) throw new Error('private transfer receipt expected');
+    const pt = await json(`/api/txs/${spendBlock.txHashes[0]}`);
+    expect(pt.tx).toMatchObject({
+      type: TxType.PRIVATE_TRANSFER,
+      typeName: 'private transfer',
+      ringSize: 7,
+      keyImageTag: receipt.keyImageTag.toString(),
+      noteIndex: 7,
+      amount: NOTE_VALUE.toString(),
+      assetId: 1,
+    });
+    expect(pt.tx.from).toBeUndefined();
+    expect(pt.tx.tx.ring).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(pt.tx.tx.ringSignature).toBeUndefined();
+    expect(pt.tx.tx.memo).toBeUndefined();
+    expect(await json(`/api/keyimages/${receipt.keyImageTag}`)).toEqual({
+      tag: receipt.keyImageTag.toString(),
+      spent: true,
+      txHash: spendBlock.txHashes[0],
+      height: String(privacyHeights[1]),
+    });
+    expect(await json('/api/keyimages/42')).toEqual({ tag: '42', spent: false });
+    expect((await json('/api/keyimages/0x42', 400)).error.code).toBe('BAD_REQUEST');
+    const p = await json('/api/privacy');
+    expect(p.notes).toBe(8);
+    expect(p.spent).toBe(2);
+    expect(p.observerKeys.map((k: { epoch: string; txHash?: string }) => [k.epoch, k.txHash])).toEqual([
+      ['1', undefined],
+      ['2', spendBlock.txHashes[1]],
+    ]);
+
+    // A pending private transfer from the sequencer: its key-image tag, never a sender.
+    const pendingHash = `0x${'cd'.repeat(32)}`;
+    const raw = JSON.parse(
+      JSON.stringify(privacy.privateTransfer, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+    chain.pending.set(pendingHash, raw);
+    const pending = await json(`/api/txs/${pendingHash}`);
+    expect(pending.status).toBe('pending');
+    expect(pending.pending.tx.keyImageTag).toBe(receipt.keyImageTag.toString());
+    expect(pending.pending.tx.ringSignature).toBeUndefined();
+    const pendingPage = await (await get(`/tx/${pendingHash}`)).text();
+    expect(pendingPage).toContain('hidden (ring of 7 notes)');
+    expect(pendingPage).not.toContain('href="/account/');
+    chain.pending.delete(pendingHash);
   });
 
   it('pages account history and exports it as CSV whose deltas add up to the balance', async () => {
@@ -240,15 +304,50 @@ describe('HTML pages', () => {
     expect(await page(`/address/${user(1).address}`)).toContain('#5');
   });
 
-  it('shows private transfers with ring and key image, never a sender', async () => {
-    const hash = chain.blocks[chain.blocks.length - 2]!.txHashes.at(-1)!;
-    const body = await page(`/tx/${hash}`);
-    expect(body).toContain('Key image');
-    expect(body).toContain('0x1234567890abcdef');
-    expect(body).toContain('hidden');
-    expect(body).toContain('href="/account/3"');
-    expect(body).not.toContain('00000000000000000000000000000000000000ff');
-    expect(body).not.toMatch(/<dt>From<\/dt>/);
+  it('shows a shield with its account, private spends with a ring of notes and never a sender', async () => {
+    const [shieldBlock, spendBlock, unshieldBlock] = privacyHeights.map((h) => chain.blocks[h - 1]!);
+    const receipts = privacyHeights.map((h) => chain.executed[h - 1]!.receipts);
+    const ptReceipt = receipts[1]![0]!;
+    const unReceipt = receipts[2]![0]!;
+    if (ptReceipt.type !== TxType.PRIVATE_TRANSFER || unReceipt.type !== TxType.UNSHIELD)
+      throw new Error('privacy receipts expected');
+
+    const shield = await page(`/tx/${shieldBlock!.txHashes[0]}`);
+    expect(shield).toContain('<dt>From</dt><dd><a href="/account/1">#1</a>');
+    expect(shield).toContain('0.1 ETH');
+    expect(shield).toContain('note 0');
+
+    // The private transfer: ring size, key-image tag and output note; no account at all.
+    const pt = await page(`/tx/${spendBlock!.txHashes[0]}`);
+    expect(pt).toContain('hidden (ring of 7 notes)');
+    expect(pt).toContain(ptReceipt.keyImageTag.toString());
+    expect(pt).toContain('note 7');
+    expect(pt).toContain(ptReceipt.noteCommitment.toString());
+    expect(pt).not.toContain('href="/account/');
+    expect(pt).not.toMatch(/<dt>From<\/dt>/);
+    for (const seed of [1, 2, 3]) {
+      expect(pt).not.toContain(user(seed).address);
+      expect(pt).not.toContain(user(seed).publicKey[0].toString());
+    }
+    expect(pt).not.toContain(privacy.privateTransfer.memo.slice(2, 40));
+
+    // The unshield names its recipient only.
+    const un = await page(`/tx/${unshieldBlock!.txHashes[0]}`);
+    expect(un).toContain('hidden (ring of 8 notes)');
+    expect(un).toContain(unReceipt.keyImageTag.toString());
+    expect(un.match(/href="\/account\/\d+"/g)).toEqual(['href="/account/3"']);
+    expect(un).not.toMatch(/<dt>From<\/dt>/);
+
+    const rot = await page(`/tx/${spendBlock!.txHashes[1]}`);
+    expect(rot).toContain('observer key');
+    expect(rot).toContain(privacy.rotation.key[0].toString());
+
+    // Lists show parties without a sender for the ring spends.
+    const block = await page(`/block/${privacyHeights[1]}`);
+    expect(block).toContain('hidden (ring of 7 notes) → private note');
+    expect(block).toContain('observer key, epoch 2');
+    expect(await page(`/block/${privacyHeights[2]}`)).toContain('hidden (ring of 8 notes) → #3');
+    expect(await page('/token/1')).toContain('In private notes');
   });
 
   it('redirects searches and answers bad input with friendly, escaped error pages', async () => {

@@ -7,7 +7,7 @@ import { type RunningExplorer, startExplorer } from '../src/index.ts';
 import { runExplorerBrowserChecks } from '../src/testing/browserChecks.ts';
 import { type Anvil, contractEvents, startAnvil } from './support/anvil.ts';
 import { FakeChain, FakeNode } from './support/fakeSequencer.ts';
-import { buildScenario, privateTransferJson, testParams, transfer } from './support/scenario.ts';
+import { buildScenario, privacyScenario, testParams, transfer } from './support/scenario.ts';
 import { tempDirs, waitFor } from './support/util.ts';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../test-artifacts/explorer');
@@ -56,7 +56,8 @@ beforeAll(async () => {
   l1 = contractEvents(anvil, { rollup: tesseraRollupAbi, bridge: tesseraBridgeAbi }, ROLLUP, BRIDGE);
   chain = new FakeChain(testParams());
   await buildScenario(chain, 3);
-  chain.produce([transfer(chain, 2, 2, 1, 10n ** 16n)], [privateTransferJson()]);
+  chain.produce([transfer(chain, 2, 2, 1, 10n ** 16n)]);
+  privacyScenario(chain);
   nodes = ['tessera-0', 'tessera-1', 'tessera-2', 'tessera-3'].map((name) => new FakeNode(chain, { name }));
   await Promise.all(nodes.map((n) => n.start()));
   explorer = await startExplorer({

@@ -8,7 +8,16 @@ import { Keys } from '../src/store/keys.ts';
 import type { AccountRecord, AssetRecord, BlockRecord, TxRecord } from '../src/store/records.ts';
 import { Queries } from '../src/web/queries.ts';
 import { FakeChain, FakeNode } from './support/fakeSequencer.ts';
-import { buildScenario, privateTransferJson, testParams, transfer, user } from './support/scenario.ts';
+import {
+  ETH,
+  NOTE_VALUE,
+  type PrivacyScenario,
+  buildScenario,
+  privacyScenario,
+  testParams,
+  transfer,
+  user,
+} from './support/scenario.ts';
 import { tempDirs, waitFor } from './support/util.ts';
 
 const log = pino({ level: 'silent' });
@@ -64,16 +73,24 @@ function touched(tx: Tx, receipt: Receipt): number[] {
     case TxType.DEPOSIT:
       return 'credited' in receipt && receipt.credited ? [tx.to] : [];
     case TxType.WITHDRAW:
+    case TxType.SHIELD:
       return [tx.from];
+    case TxType.UNSHIELD:
+      return [tx.to];
+    case TxType.PRIVATE_TRANSFER:
+    case TxType.OBSERVER_KEY:
+      return [];
   }
 }
 
 describe('indexer against a sequencer double serving executeBlock blocks', () => {
   let chain: FakeChain;
+  let privacy: PrivacyScenario;
   beforeAll(async () => {
     chain = new FakeChain(testParams());
     await buildScenario(chain, 3);
-    chain.produce([transfer(chain, 2, 2, 1, 10n ** 16n)], [privateTransferJson()]);
+    chain.produce([transfer(chain, 2, 2, 1, 10n ** 16n)]);
+    privacy = privacyScenario(chain);
   });
 
   it('replays every block: balances, roots, supplies, holders, history and exits match the chain', async () => {
@@ -91,9 +108,11 @@ describe('indexer against a sequencer double serving executeBlock blocks', () =>
     for (let h = 1; h <= chain.height; h++) {
       const b = await db.get<BlockRecord>(Keys.block(BigInt(h)));
       expect(b!.hash).toBe(chain.blocks[h - 1]!.hash);
-      // The last block carries a private transfer the replay cannot see into: no root claim.
-      expect(b!.stateRootCheck).toBe(h === chain.height ? 'skipped' : 'ok');
+      // Privacy blocks included: notes and key images are replayed, so every root is rechecked.
+      expect(b!.stateRootCheck).toBe('ok');
     }
+    // Seven notes shielded, one unshielded.
+    expect((await db.get<AssetRecord>(Keys.asset(1)))!.inNotes).toBe((6n * NOTE_VALUE).toString());
 
     for (const assetId of [1, 2]) {
       const accounts = [...chain.state.accounts.values()].filter((a) => a.assetId === assetId);
@@ -149,18 +168,100 @@ describe('indexer against a sequencer double serving executeBlock blocks', () =>
     ]);
   });
 
-  it('stores private transfers with ring and key image only', async () => {
+  it('stores shields with their account, private spends with ring and key-image tag only', async () => {
     const node = await startNode(chain, 'node-1');
     const { indexer, db } = await openIndexer([node.url], tmp.make());
     await waitFor(() => indexer.ledger.height === BigInt(chain.height), 'full index');
-    const last = chain.blocks.at(-1)!;
-    const rec = (await db.get<TxRecord>(Keys.tx(last.txHashes.at(-1)!)))!;
-    expect(rec.type).toBe(TxType.PRIVATE_TRANSFER);
-    expect(rec.ringSize).toBe(3);
-    expect(rec.keyImage).toMatch(/^0x1234/);
-    expect(Object.keys(rec.tx).sort()).toEqual(['keyImage', 'outputs', 'ring', 'type']);
-    expect(JSON.stringify(rec)).not.toContain('00000000000000000000000000000000000000ff');
-    expect(rec.from).toBeUndefined();
+    const [shieldBlock, spendBlock, unshieldBlock] = chain.blocks.slice(-3).map((b, i) => ({
+      block: b,
+      receipts: chain.executed[chain.height - 3 + i]!.receipts,
+    }));
+
+    const shield = (await db.get<TxRecord>(Keys.tx(shieldBlock!.block.txHashes[0]!)))!;
+    expect(shield).toMatchObject({
+      type: TxType.SHIELD,
+      typeName: 'shield',
+      from: 1,
+      assetId: 1,
+      noteIndex: 0,
+    });
+    expect(shield.amount).toBe(NOTE_VALUE.toString());
+
+    const pt = (await db.get<TxRecord>(Keys.tx(spendBlock!.block.txHashes[0]!)))!;
+    const ptReceipt = spendBlock!.receipts[0]!;
+    if (ptReceipt.type !== TxType.PRIVATE_TRANSFER) throw new Error('private transfer receipt expected');
+    expect(pt).toMatchObject({
+      type: TxType.PRIVATE_TRANSFER,
+      ringSize: 7,
+      keyImageTag: ptReceipt.keyImageTag.toString(),
+      noteIndex: 7,
+      noteCommitment: ptReceipt.noteCommitment.toString(),
+      outcome: { kind: 'applied' },
+    });
+    expect(pt.from).toBeUndefined();
+    expect(pt.to).toBeUndefined();
+    expect(Object.keys(pt.tx).sort()).toEqual(
+      ['amount', 'assetId', 'keyImageTag', 'observerEpoch', 'output', 'ring', 'type'].sort(),
+    );
+    expect(pt.tx.keyImageTag).toBe(ptReceipt.keyImageTag.toString());
+    // Neither the ring signature nor the memo is kept, nor any key or address of the ring's owners.
+    const stored = JSON.stringify(pt);
+    expect(stored).not.toContain(privacy.privateTransfer.memo.slice(2, 40));
+    for (const seed of [1, 2, 3]) {
+      expect(stored).not.toContain(user(seed).address.slice(2));
+      expect(stored).not.toContain(user(seed).publicKey[0].toString());
+    }
+    // Nobody's history shows the private transfer.
+    for (const index of [1, 2, 3]) {
+      const history = await db.get<unknown>(Keys.historyEntry(index, BigInt(pt.seq)));
+      expect(history).toBeUndefined();
+    }
+
+    const rot = (await db.get<TxRecord>(Keys.tx(spendBlock!.block.txHashes[1]!)))!;
+    expect(rot).toMatchObject({ type: TxType.OBSERVER_KEY, typeName: 'observer key', epoch: '2' });
+
+    const un = (await db.get<TxRecord>(Keys.tx(unshieldBlock!.block.txHashes[0]!)))!;
+    expect(un).toMatchObject({ type: TxType.UNSHIELD, to: 3, ringSize: 8, amount: NOTE_VALUE.toString() });
+    expect(un.from).toBeUndefined();
+    const credited = await db.get<{ role: string; delta: string }>(Keys.historyEntry(3, BigInt(un.seq)));
+    expect(credited).toMatchObject({ role: 'recipient', delta: NOTE_VALUE.toString() });
+  });
+
+  it('restores notes and key images after a restart and keeps replaying private spends', async () => {
+    const local = new FakeChain(testParams());
+    await buildScenario(local, 0);
+    const s = privacyScenario(local);
+    const node = await startNode(local, 'node-1');
+    const dir = tmp.make();
+    // The explorer sees the shields (block 4), stops, and the ring spends arrive while it is down.
+    node.servedHeight = 4;
+    const first = await openIndexer([node.url], dir);
+    await waitFor(() => first.indexer.ledger.height === 4n, 'shields indexed');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    node.servedHeight = undefined;
+    // Replaying the spends needs the ring's notes (checked against the restored list) ...
+    const second = await openIndexer([node.url], dir);
+    await waitFor(() => second.indexer.ledger.height === BigInt(local.height), 'ring spends indexed');
+    await second.stop();
+    running.splice(running.indexOf(second), 1);
+    // ... and the root of a later block needs the restored key images and rotated observer key.
+    local.produce([transfer(local, 1, 1, 2, 10n ** 15n)]);
+    const third = await openIndexer([node.url], dir);
+    await waitFor(() => third.indexer.ledger.height === BigInt(local.height), 'after restart');
+    for (let h = 4n; h <= BigInt(local.height); h++)
+      expect((await third.db.get<BlockRecord>(Keys.block(h)))!.stateRootCheck).toBe('ok');
+    const [pt, un] = [local.blocks.at(-3)!, local.blocks.at(-2)!].map((b) => b.txHashes[0]!);
+    expect((await third.db.get<TxRecord>(Keys.tx(pt!)))!.outcome).toEqual({ kind: 'applied' });
+    expect((await third.db.get<TxRecord>(Keys.tx(un!)))!.type).toBe(s.unshield.type);
+    const privacy = await third.queries.privacy();
+    expect(privacy.notes).toBe(8);
+    expect(privacy.spent).toBe(2);
+    expect(privacy.observerKeys.map((k) => k.epoch)).toEqual(['1', '2']);
+    expect((await third.db.get<AccountRecord>(Keys.account(3)))!.balance).toBe(
+      local.state.account(3)!.balance.toString(),
+    );
+    expect(local.state.account(3)!.balance).toBe(ETH + ETH / 2n - ETH / 5n - 2n * NOTE_VALUE + NOTE_VALUE);
   });
 
   it('resumes after a restart from the stored height without refetching', async () => {

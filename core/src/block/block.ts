@@ -103,6 +103,24 @@ export function executeBlock(
     throw err;
   }
   state.release();
+  return sealBlock(state, txs, receipts, ctx, prevStateRoot, depositStart);
+}
+
+/**
+ * The header and commitments of a block whose transactions `state` has just applied (`receipts[i]`
+ * for `txs[i]`), starting from `prevStateRoot` and deposit index `depositStart`. executeBlock is
+ * the checked way to get here; a block builder that applied its candidates one by one (skipping
+ * the ones that fail) seals with this directly instead of undoing and re-applying them, which
+ * would hash every touched account's leaf twice.
+ */
+export function sealBlock(
+  state: L2State,
+  txs: readonly Tx[],
+  receipts: Receipt[],
+  ctx: BlockContext,
+  prevStateRoot: bigint,
+  depositStart: bigint,
+): ExecutedBlock {
   const data = batchData(txs, receipts);
   const commitment = commitBatch(data, ctx.slots);
   const header: BlockHeader = {

@@ -12,6 +12,9 @@ import {
   applyTx,
   blockHash,
   chainParams,
+  fromHex,
+  keyImageTag,
+  tryDecodeRingSignature,
   txFromJson,
   txHash,
 } from '@tessera/core';
@@ -28,7 +31,11 @@ import type {
   ExitRecord,
   HistoryEntry,
   IndexMeta,
+  KeyImageRecord,
   L1Ref,
+  NoteRecord,
+  ObserverKeyRecord,
+  PrivacyMeta,
   TxOutcome,
   TxRecord,
   TxSummary,
@@ -44,19 +51,41 @@ export const TX_TYPE_NAMES: Record<number, string> = {
   5: 'shield',
   6: 'private transfer',
   7: 'unshield',
+  16: 'observer key',
 };
 
 export function txTypeName(type: number): string {
   return TX_TYPE_NAMES[type] ?? (type >= 16 ? `admin (${type})` : `type ${type}`);
 }
 
-/** The only fields of a private transfer the explorer keeps: who *might* have sent it, never who did. */
-const PRIVATE_PUBLIC_FIELDS = ['type', 'ring', 'keyImage', 'outputs', 'commitments'] as const;
+/**
+ * What the explorer keeps of a private transfer or unshield: the ring of notes the spent one hides
+ * in, the output or recipient, and the key-image tag. The ring signature and the observer memo
+ * (only the regulator can open them) are dropped; nothing names a sender.
+ */
+const RING_PUBLIC_FIELDS = ['type', 'assetId', 'amount', 'ring', 'output', 'to', 'observerEpoch'] as const;
+
+export const isRingType = (type: unknown) => type === TxType.PRIVATE_TRANSFER || type === TxType.UNSHIELD;
 
 export function publicTxFields(raw: Record<string, unknown>): Record<string, unknown> {
-  if (raw.type !== TxType.PRIVATE_TRANSFER) return raw;
-  return Object.fromEntries(PRIVATE_PUBLIC_FIELDS.filter((k) => k in raw).map((k) => [k, raw[k]]));
+  if (!isRingType(raw.type)) return raw;
+  const out: Record<string, unknown> = Object.fromEntries(
+    RING_PUBLIC_FIELDS.filter((k) => k in raw).map((k) => [k, raw[k]]),
+  );
+  const tag = ringKeyImageTag(raw.ringSignature);
+  if (tag !== undefined) out.keyImageTag = tag;
+  return out;
 }
+
+/** The key-image tag H(Ix, Iy) of an encoded ring signature (what L1 and the accumulator see). */
+export function ringKeyImageTag(ringSignature: unknown): string | undefined {
+  if (typeof ringSignature !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(ringSignature)) return undefined;
+  const sig = tryDecodeRingSignature(fromHex(ringSignature as Hex));
+  return sig ? keyImageTag(sig.keyImage).toString() : undefined;
+}
+
+const pointJson = (p: readonly [bigint, bigint]): [string, string] => [p[0].toString(), p[1].toString()];
+const pointOf = (p: [string, string]): [bigint, bigint] => [BigInt(p[0]), BigInt(p[1])];
 
 export type LedgerOptions = {
   /** Tree shape and asset list of the chain; chainId always comes from the blocks. */
@@ -110,9 +139,98 @@ export class Ledger {
     }
     state.nextIndex = this.meta.nextIndex;
     state.nextDepositIndex = BigInt(this.meta.nextDepositIndex);
+    if (this.meta.privacy) await this.loadPrivacy(state, this.meta.privacy);
     for await (const [, rec] of this.db.all<AssetRecord>(Keys.assets)) this.assets.set(rec.assetId, rec);
     if (this.options.verifyStateRoots) state.stateRoot();
     this.state = state;
+  }
+
+  /** Notes, spent key images and rotated observer keys, as the last indexed block left them. */
+  private async loadPrivacy(state: L2State, meta: PrivacyMeta): Promise<void> {
+    const notes = [];
+    for await (const [, n] of this.db.all<NoteRecord>(Keys.notes)) {
+      notes.push({
+        index: n.index,
+        oneTimeKey: pointOf(n.oneTimeKey),
+        txPublicKey: pointOf(n.txPublicKey),
+        assetId: n.assetId,
+        amount: BigInt(n.amount),
+        commitment: BigInt(n.commitment),
+        origin: n.origin,
+      });
+    }
+    if (notes.length !== meta.notes || notes.some((n, i) => n.index !== i))
+      throw new Error(`the index holds ${notes.length} notes, its metadata ${meta.notes}: rebuild the index`);
+    const keyImages: [bigint, { keyImage?: [bigint, bigint]; txHash?: Hex }][] = [];
+    for await (const [, k] of this.db.all<KeyImageRecord>(Keys.keyImages)) {
+      keyImages.push([
+        BigInt(k.tag),
+        {
+          ...(k.keyImage ? { keyImage: pointOf(k.keyImage) } : {}),
+          ...(k.txHash ? { txHash: k.txHash } : {}),
+        },
+      ]);
+    }
+    const observerKeys = [...state.observerKeys];
+    for await (const [, o] of this.db.all<ObserverKeyRecord>(Keys.observerKeys))
+      if (!observerKeys.some((k) => k.epoch === BigInt(o.epoch)))
+        observerKeys.push({ epoch: BigInt(o.epoch), key: pointOf(o.key) });
+    state.loadPrivacy({
+      notes,
+      keyImages,
+      observerKeys,
+      notesRoot: BigInt(meta.notesRoot),
+      keyImagesRoot: BigInt(meta.keyImagesRoot),
+    });
+  }
+
+  /** Store the notes, spends and rotations a block added (`before`: sizes before the block). */
+  private privacyOps(
+    state: L2State,
+    before: { notes: number; observerKeys: number },
+    receipts: { receipt: Receipt; hash: Hex }[],
+    height: string,
+  ): BatchOp[] {
+    const ops: BatchOp[] = [];
+    for (let i = before.notes; i < state.notes.length; i++) {
+      const n = state.notes[i]!;
+      const rec: NoteRecord = {
+        index: n.index,
+        oneTimeKey: pointJson(n.oneTimeKey),
+        txPublicKey: pointJson(n.txPublicKey),
+        assetId: n.assetId,
+        amount: n.amount.toString(),
+        commitment: n.commitment.toString(),
+        origin: n.origin,
+        height,
+      };
+      ops.push(putJson(Keys.note(i), rec));
+    }
+    for (const { receipt, hash } of receipts) {
+      if (receipt.type === TxType.PRIVATE_TRANSFER || receipt.type === TxType.UNSHIELD) {
+        const k = state.keyImages.get(receipt.keyImageTag);
+        const rec: KeyImageRecord = {
+          tag: receipt.keyImageTag.toString(),
+          ...(k?.keyImage ? { keyImage: pointJson(k.keyImage) } : {}),
+          txHash: hash,
+          height,
+        };
+        ops.push(putJson(Keys.keyImage(receipt.keyImageTag), rec));
+      }
+    }
+    // Rotations of this block (and, with the first block, the genesis key of the chain parameters).
+    for (let i = before.observerKeys; i < state.observerKeys.length; i++) {
+      const k = state.observerKeys[i]!;
+      const by = receipts.find((r) => r.receipt.type === TxType.OBSERVER_KEY && r.receipt.epoch === k.epoch);
+      const rec: ObserverKeyRecord = {
+        epoch: k.epoch.toString(),
+        key: pointJson(k.key),
+        ...(by ? { txHash: by.hash } : {}),
+        height: by ? height : '0',
+      };
+      ops.push(putJson(Keys.observerKey(k.epoch), rec));
+    }
+    return ops;
   }
 
   private newState(chainId: bigint): L2State {
@@ -134,6 +252,8 @@ export class Ledger {
           deposited: '0',
           withdrawn: '0',
           transfers: 0,
+          inNotes: '0',
+          privateTransfers: 0,
         },
       ]),
     );
@@ -194,6 +314,12 @@ export class Ledger {
     const changed = new Set<number>();
     const created = new Set<number>();
     let replayComplete = true;
+    const privacyBefore = { notes: state.notes.length, observerKeys: fresh ? 0 : state.observerKeys.length };
+    const privacyReceipts: { receipt: Receipt; hash: Hex }[] = [];
+    const addToNotes = (assetId: number, delta: bigint) => {
+      const asset = assets.get(assetId);
+      if (asset) asset.inNotes = (BigInt(asset.inNotes ?? '0') + delta).toString();
+    };
 
     state.checkpoint();
     try {
@@ -234,20 +360,11 @@ export class Ledger {
         };
 
         if (!tx) {
-          if (type === TxType.PRIVATE_TRANSFER) {
-            const ring = rawTx.ring;
-            summary.ringSize = Array.isArray(ring) ? ring.length : undefined;
-            summary.keyImage = rawTx.keyImage === undefined ? undefined : String(rawTx.keyImage);
-            // Notes and key images live outside the public accounts: nothing public to replay,
-            // but the notes and key-image roots change, so the state root cannot be rechecked.
-            replayComplete = false;
-          } else {
-            replayComplete = false;
-            outcome = {
-              kind: 'uninterpreted',
-              reason: `transaction type ${type} is not understood by this explorer version`,
-            };
-          }
+          replayComplete = false;
+          outcome = {
+            kind: 'uninterpreted',
+            reason: `transaction type ${type} is not understood by this explorer version`,
+          };
         } else {
           if (txHash(tx) !== hash)
             this.log?.warn({ height, index: i, hash }, 'transaction hash from node differs from core txHash');
@@ -263,6 +380,7 @@ export class Ledger {
             outcome = { kind: 'uninterpreted', reason: `replay failed: ${(err as Error).message}` };
           }
           if (receipt) {
+            privacyReceipts.push({ receipt, hash });
             switch (tx.type) {
               case TxType.REGISTER: {
                 const index = (receipt as { accountIndex: number }).accountIndex;
@@ -333,6 +451,51 @@ export class Ledger {
                 if (asset) asset.withdrawn = (BigInt(asset.withdrawn) + tx.amount).toString();
                 break;
               }
+              case TxType.SHIELD: {
+                // The shielding account is public; the note's owner is not.
+                const assetId = state.account(tx.from)?.assetId;
+                Object.assign(summary, { from: tx.from, amount: tx.amount.toString(), assetId });
+                if (receipt.type === TxType.SHIELD)
+                  Object.assign(summary, {
+                    noteIndex: receipt.noteIndex,
+                    noteCommitment: receipt.noteCommitment.toString(),
+                  });
+                entry(tx.from, 'sender', -tx.amount, 'private note');
+                if (assetId !== undefined) addToNotes(assetId, tx.amount);
+                break;
+              }
+              case TxType.PRIVATE_TRANSFER: {
+                // No `from`: the spent note hides among the ring's notes.
+                Object.assign(summary, {
+                  amount: tx.amount.toString(),
+                  assetId: tx.assetId,
+                  ringSize: tx.ring.length,
+                });
+                if (receipt.type === TxType.PRIVATE_TRANSFER)
+                  Object.assign(summary, {
+                    keyImageTag: receipt.keyImageTag.toString(),
+                    noteIndex: receipt.noteIndex,
+                    noteCommitment: receipt.noteCommitment.toString(),
+                  });
+                const asset = assets.get(tx.assetId);
+                if (asset) asset.privateTransfers = (asset.privateTransfers ?? 0) + 1;
+                break;
+              }
+              case TxType.UNSHIELD: {
+                Object.assign(summary, {
+                  to: tx.to,
+                  amount: tx.amount.toString(),
+                  assetId: tx.assetId,
+                  ringSize: tx.ring.length,
+                });
+                if (receipt.type === TxType.UNSHIELD) summary.keyImageTag = receipt.keyImageTag.toString();
+                entry(tx.to, 'recipient', tx.amount, 'private note');
+                addToNotes(tx.assetId, -tx.amount);
+                break;
+              }
+              case TxType.OBSERVER_KEY:
+                summary.epoch = tx.epoch.toString();
+                break;
             }
           }
         }
@@ -375,6 +538,7 @@ export class Ledger {
         }
       }
       for (const asset of assets.values()) ops.push(putJson(Keys.asset(asset.assetId), asset));
+      ops.push(...this.privacyOps(state, privacyBefore, privacyReceipts, height));
 
       const block: BlockRecord = {
         height,
@@ -422,6 +586,13 @@ export class Ledger {
         nextIndex: state.nextIndex,
         nextDepositIndex: state.nextDepositIndex.toString(),
         nextTxSeq: seq.toString(),
+        privacy: {
+          notesRoot: state.notesRoot.toString(),
+          keyImagesRoot: state.keyImagesRoot.toString(),
+          notes: state.notes.length,
+          spent: state.keyImages.size,
+          observerKeys: state.observerKeys.length,
+        },
       };
       ops.push(putJson(Keys.meta, meta));
       await this.db.write(ops);

@@ -60,6 +60,13 @@ export const Keys = {
   exit: (height: bigint, j: number) => `exit:${desc(height)}:${pad(j, 6)}`,
   exitsInFlight: 'exitf:',
   exitInFlight: (height: bigint, j: number) => `exitf:${pad(height, U64_WIDTH)}:${pad(j, 6)}`,
+  notes: 'note:',
+  note: (index: number) => `note:${pad(index, U32_WIDTH)}`,
+  keyImages: 'ki:',
+  /** Key-image tags are field elements (< 2^254 < 10^77). */
+  keyImage: (tag: bigint | string) => `ki:${pad(BigInt(tag), 77)}`,
+  observerKeys: 'obs:',
+  observerKey: (epoch: bigint | string) => `obs:${pad(BigInt(epoch), U64_WIDTH)}`,
   /** A claim seen on L1 before the explorer indexed the exit it pays out. */
   earlyClaim: (height: bigint, j: number) => `claim:${pad(height, U64_WIDTH)}:${pad(j, 6)}`,
 } as const;

@@ -12,7 +12,36 @@ export type IndexMeta = {
   nextIndex: number;
   nextDepositIndex: string;
   nextTxSeq: string;
+  /** Privacy ledger after the block (absent before the first privacy transaction). */
+  privacy?: PrivacyMeta;
 };
+
+export type PrivacyMeta = {
+  notesRoot: string;
+  keyImagesRoot: string;
+  notes: number;
+  spent: number;
+  /** Observer keys in the state (the genesis key from the chain parameters included). */
+  observerKeys: number;
+};
+
+/** A note as created by a SHIELD or PRIVATE_TRANSFER (public data; the owner stays unknown). */
+export type NoteRecord = {
+  index: number;
+  oneTimeKey: [string, string];
+  txPublicKey: [string, string];
+  assetId: number;
+  amount: string;
+  commitment: string;
+  origin: Hex;
+  height: string;
+};
+
+/** A spent key-image tag and the transaction that spent it. */
+export type KeyImageRecord = { tag: string; keyImage?: [string, string]; txHash?: Hex; height: string };
+
+/** An observer key: the genesis one (chain parameters, height 0) or one added by a rotation. */
+export type ObserverKeyRecord = { epoch: string; key: [string, string]; txHash?: Hex; height: string };
 
 export type L1Meta = { lastBlock: string; committedHead: string | null; verifiedHead: string | null };
 
@@ -46,9 +75,14 @@ export type TxSummary = {
   depositor?: Hex;
   amount?: string;
   assetId?: number;
-  /** PRIVATE_TRANSFER: public ring members and key image (never a sender). */
+  /** SHIELD, PRIVATE_TRANSFER: the note created. */
+  noteIndex?: number;
+  noteCommitment?: string;
+  /** PRIVATE_TRANSFER, UNSHIELD: ring size (notes, never accounts) and spent key-image tag. */
   ringSize?: number;
-  keyImage?: string;
+  keyImageTag?: string;
+  /** OBSERVER_KEY: the epoch registered. */
+  epoch?: string;
 };
 
 export type TxOutcome =
@@ -61,7 +95,10 @@ export type TxOutcome =
 export type TxRecord = TxSummary & {
   seq: string;
   blockHash: Hex;
-  /** The transaction JSON as served by the sequencer; private transfers keep only public fields. */
+  /**
+   * The transaction JSON as served by the sequencer; ring transactions keep their public fields
+   * and the key-image tag, without the ring signature and observer memo.
+   */
   tx: Record<string, unknown>;
   outcome: TxOutcome;
 };
@@ -109,6 +146,10 @@ export type AssetRecord = {
   deposited: string;
   withdrawn: string;
   transfers: number;
+  /** Value held in notes (shielded minus unshielded). */
+  inNotes?: string;
+  /** Private transfers of this asset. */
+  privateTransfers?: number;
 };
 
 export type L1Ref = { tx: Hex; block: string };

@@ -57,6 +57,8 @@ const API_INDEX = {
     'GET /api/batches/:height',
     'GET /api/deposits?inflight=1',
     'GET /api/withdrawals?inflight=1',
+    'GET /api/privacy',
+    'GET /api/keyimages/:tag',
     'GET /api/search?q=',
     'GET /api/events (Server-Sent Events)',
   ],
@@ -313,6 +315,8 @@ export function createApp(indexer: Indexer, queries: Queries, options: AppOption
   app.get('/api/withdrawals', async (c) =>
     c.json(await queries.withdrawals(c.req.query('inflight') === '1', cursorOf(c), limitOf(c))),
   );
+  app.get('/api/privacy', async (c) => c.json(await queries.privacy()));
+  app.get('/api/keyimages/:tag', async (c) => c.json(await queries.keyImage(c.req.param('tag'))));
   app.get('/api/search', async (c) => c.json(await queries.search(c.req.query('q'))));
 
   app.get('/api/events', (c) =>

@@ -1,5 +1,6 @@
 import { TxType } from '@tessera/core';
 import type { IndexerStatus } from '../indexer/indexer.ts';
+import { txTypeName } from '../indexer/ledger.ts';
 import type { Page } from '../store/db.ts';
 import type {
   AccountRecord,
@@ -128,7 +129,7 @@ function kv(rows: [string, Interpolation][]): Html {
   return html`<dl class="kv">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
-/** "#1 → #2", "0xab…cd → #3", "#4 → L1", ring for private transfers (never a sender). */
+/** "#1 → #2", "0xab…cd → #3", "#4 → L1"; private spends show their ring of notes, never a sender. */
 export function parties(t: TxSummary): string {
   switch (t.type) {
     case TxType.REGISTER:
@@ -139,8 +140,14 @@ export function parties(t: TxSummary): string {
       return `${shortHash(t.depositor ?? '', 4)} (L1) → #${t.to}`;
     case TxType.WITHDRAW:
       return `#${t.from} → L1`;
+    case TxType.SHIELD:
+      return `#${t.from} → private note`;
     case TxType.PRIVATE_TRANSFER:
-      return `hidden sender (ring of ${t.ringSize ?? '?'})`;
+      return `${hiddenSender(t.ringSize)} → private note`;
+    case TxType.UNSHIELD:
+      return `${hiddenSender(t.ringSize)} → #${t.to}`;
+    case TxType.OBSERVER_KEY:
+      return `observer key, epoch ${t.epoch ?? '?'}`;
     default:
       return '–';
   }
@@ -278,22 +285,40 @@ function steps(current: string, order: { stage: string; label: string }[]): Html
   return html`<ol class="steps">${order.map((s, i) => html`<li data-step="${s.stage}" class="${i <= at ? 'done' : ''}">${s.label}</li>`)}</ol>`;
 }
 
-function privateDetails(tx: Record<string, unknown>): [string, Interpolation][] {
-  const ring = Array.isArray(tx.ring) ? tx.ring : [];
+const hiddenSender = (ringSize: number | undefined) => `hidden (ring of ${ringSize ?? '?'} notes)`;
+
+/**
+ * The sender of a private transfer or unshield: a ring of notes, none singled out. Ring members
+ * are shown as note indices only (never the accounts that once shielded them).
+ */
+function ringDetails(
+  tx: Record<string, unknown>,
+  keyImageTag: string | undefined,
+): [string, Interpolation][] {
+  const ring = Array.isArray(tx.ring) ? tx.ring.filter((m): m is number => typeof m === 'number') : [];
   return [
     [
       'Sender',
-      html`<span class="badge">hidden</span> one of the ${ring.length} ring members below; only the regulator can tell which`,
+      html`<span class="badge" data-field="sender">${hiddenSender(ring.length)}</span> the spent note is one of these ${ring.length} notes of the same asset and value; only the regulator can tell which`,
     ],
+    ['Ring (note indices)', html`<span class="mono" data-field="ring">${ring.join(', ')}</span>`],
     [
-      'Ring',
-      html`<ol class="mono">${ring.map((m) => html`<li>${typeof m === 'number' ? acctLink(m) : JSON.stringify(m)}</li>`)}</ol>`,
-    ],
-    [
-      'Key image',
-      html`<span class="mono">${typeof tx.keyImage === 'string' ? tx.keyImage : JSON.stringify(tx.keyImage ?? null)}</span>`,
+      'Key-image tag',
+      html`<span class="mono" data-field="key-image">${keyImageTag ?? '–'}</span> <span class="muted">(a second spend of the same note would repeat it)</span>`,
     ],
   ];
+}
+
+function noteLine(index: number | undefined, commitment: string | undefined): Html {
+  return index === undefined
+    ? html`<span class="muted">–</span>`
+    : html`note ${index} <span class="muted">· commitment</span> <span class="mono">${commitment ?? ''}</span>`;
+}
+
+function pointText(p: unknown): Html {
+  return Array.isArray(p)
+    ? html`<span class="mono">${String(p[0])}<br>${String(p[1])}</span>`
+    : html`<span class="muted">–</span>`;
 }
 
 export function txPage(v: TxView, ctx: PageContext): Html {
@@ -304,8 +329,13 @@ export function txPage(v: TxView, ctx: PageContext): Html {
     const body = kv([
       ['Hash', html`<span class="mono">${p.hash}</span>`],
       ['Status', badge(v.statusLabel, 'warn')],
-      ['Type', String(p.tx.type ?? '?')],
-      ...(p.tx.type === TxType.PRIVATE_TRANSFER ? privateDetails(p.tx) : []),
+      ['Type', typeof p.tx.type === 'number' ? txTypeName(p.tx.type) : '?'],
+      ...(p.tx.type === TxType.PRIVATE_TRANSFER || p.tx.type === TxType.UNSHIELD
+        ? ringDetails(p.tx, typeof p.tx.keyImageTag === 'string' ? p.tx.keyImageTag : undefined)
+        : []),
+      ...(p.tx.type === TxType.UNSHIELD
+        ? ([['To', acctLink(Number(p.tx.to))]] as [string, Interpolation][])
+        : []),
     ]);
     return layout(
       'Pending transaction',
@@ -356,8 +386,33 @@ export function txPage(v: TxView, ctx: PageContext): Html {
         ['Nonce', String(t.tx.nonce ?? '')],
       );
       break;
+    case TxType.SHIELD:
+      rows.push(
+        ['From', acctLink(t.from)],
+        ['Amount', formatAmount(t.amount, asset)],
+        ['Nonce', String(t.tx.nonce ?? '')],
+        ['Note created', noteLine(t.noteIndex, t.noteCommitment)],
+        ['Observer epoch', String(t.tx.observerEpoch ?? '')],
+      );
+      break;
     case TxType.PRIVATE_TRANSFER:
-      rows.push(...privateDetails(t.tx));
+      rows.push(
+        ...ringDetails(t.tx, t.keyImageTag),
+        ['Amount', formatAmount(t.amount, asset)],
+        ['Note created', noteLine(t.noteIndex, t.noteCommitment)],
+        ['Observer epoch', String(t.tx.observerEpoch ?? '')],
+      );
+      break;
+    case TxType.UNSHIELD:
+      rows.push(
+        ...ringDetails(t.tx, t.keyImageTag),
+        ['To', acctLink(t.to)],
+        ['Amount', formatAmount(t.amount, asset)],
+        ['Observer epoch', String(t.tx.observerEpoch ?? '')],
+      );
+      break;
+    case TxType.OBSERVER_KEY:
+      rows.push(['Epoch', t.epoch ?? ''], ['Observer key', pointText(t.tx.key)]);
       break;
   }
   const o = t.outcome;
@@ -514,6 +569,8 @@ export function tokenPage(
     ['Deposited from L1', formatAmount(a.deposited, a)],
     ['Withdrawn to L1', formatAmount(a.withdrawn, a)],
     ['Transfers', String(a.transfers)],
+    ['In private notes', formatAmount(a.inNotes ?? '0', a)],
+    ['Private transfers', String(a.privateTransfers ?? 0)],
   ]);
   const rows = holders.items.map((h) => {
     const share = supply > 0n ? Number((BigInt(h.balance) * 10000n) / supply) / 100 : 0;

@@ -12,6 +12,9 @@ import type {
   DepositRecord,
   ExitRecord,
   HistoryEntry,
+  IndexMeta,
+  KeyImageRecord,
+  ObserverKeyRecord,
   TxRecord,
   TxSummary,
 } from '../store/records.ts';
@@ -205,6 +208,24 @@ export class Queries {
       batch: null,
       exit: null,
     };
+  }
+
+  /** Notes and spends so far and the observer keys by epoch (none of it names an owner). */
+  async privacy(): Promise<{ notes: number; spent: number; observerKeys: ObserverKeyRecord[] }> {
+    const meta = await this.db.get<IndexMeta>(Keys.meta);
+    const observerKeys: ObserverKeyRecord[] = [];
+    for await (const [, o] of this.db.all<ObserverKeyRecord>(Keys.observerKeys)) observerKeys.push(o);
+    return { notes: meta?.privacy?.notes ?? 0, spent: meta?.privacy?.spent ?? 0, observerKeys };
+  }
+
+  /** Whether a key-image tag (decimal) is spent, and by which transaction. */
+  async keyImage(raw: string): Promise<{ tag: string; spent: boolean; txHash?: Hex; height?: string }> {
+    if (!/^(0|[1-9][0-9]{0,76})$/.test(raw))
+      throw new BadRequestError(`"${raw}" is not a decimal key-image tag`);
+    const rec = await this.db.get<KeyImageRecord>(Keys.keyImage(raw));
+    return rec
+      ? { tag: raw, spent: true, ...(rec.txHash ? { txHash: rec.txHash } : {}), height: rec.height }
+      : { tag: raw, spent: false };
   }
 
   async account(index: number): Promise<AccountRecord> {

@@ -2,14 +2,28 @@ import {
   type ChainParams,
   type DepositTx,
   type Hex,
+  type ObserverKeyTx,
+  type PrivateTransferTx,
   type RegisterTx,
+  type ShieldTx,
+  type StealthKeys,
   type Tx,
   TxType,
+  type UnshieldTx,
+  buildPrivateTransfer,
+  buildShield,
+  buildUnshield,
   chainParams,
+  devnetPrivacySecrets,
+  generateObserverKey,
+  observerKeyFromSecret,
+  oneTimeSecret,
   privateKeyToPublicKey,
   registrationMessage,
+  signObserverKey,
   signTransfer,
   signWithdraw,
+  stealthKeysFromSecrets,
 } from '@tessera/core';
 import { keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -112,14 +126,74 @@ export async function buildScenario(chain: FakeChain, extra = 0): Promise<void> 
   for (let i = 0; i < extra; i++) chain.produce([transfer(chain, 1, 1, 2, 10n ** 15n)]);
 }
 
-/** A private transfer in the shape the privacy issue will serve (the explorer must never show a sender). */
-export function privateTransferJson(): Record<string, unknown> {
-  return {
-    type: TxType.PRIVATE_TRANSFER,
-    ring: [1, 2, 3],
-    keyImage: '0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef',
-    from: 2,
-    sender: '0x00000000000000000000000000000000000000ff',
-    outputs: ['0xaaaa'],
+export const NOTE_VALUE = ETH / 10n;
+export const alice = stealthKeysFromSecrets(11n, 12n);
+export const bob = stealthKeysFromSecrets(21n, 22n);
+const decoy = stealthKeysFromSecrets(31n, 32n);
+
+export type PrivacyScenario = {
+  shields: ShieldTx[];
+  privateTransfer: PrivateTransferTx;
+  rotation: ObserverKeyTx;
+  unshield: UnshieldTx;
+};
+
+function shieldFrom(chain: FakeChain, seed: number, index: number, to: StealthKeys, nonceOffset: bigint) {
+  const u = user(seed);
+  return buildShield({
+    privateKey: u.l2Key,
+    chainId: chain.params.chainId,
+    account: { index, assetId: 1, nonce: nonce(chain, index) + nonceOffset, publicKey: u.publicKey },
+    amount: NOTE_VALUE,
+    recipient: to.address,
+    observer: observerKeyFromSecret(devnetPrivacySecrets().observerSecret, 1n).publicKey,
+  });
+}
+
+/**
+ * After `buildScenario`: seven 0.1 ETH notes shielded by accounts #1 (three, the first to Alice),
+ * #2 and #3 (two each); Alice pays Bob in a ring of all seven notes and the regulator admin
+ * rotates the observer key to epoch 2; Bob unshields to account #3 in a ring of all eight notes.
+ */
+export function privacyScenario(chain: FakeChain): PrivacyScenario {
+  const shields = [
+    shieldFrom(chain, 1, 1, alice, 0n),
+    shieldFrom(chain, 1, 1, decoy, 1n),
+    shieldFrom(chain, 1, 1, decoy, 2n),
+    shieldFrom(chain, 2, 2, decoy, 0n),
+    shieldFrom(chain, 2, 2, decoy, 1n),
+    shieldFrom(chain, 3, 3, decoy, 0n),
+    shieldFrom(chain, 3, 3, decoy, 1n),
+  ];
+  chain.produce(shields);
+  const spend = (noteIndex: number, owner: StealthKeys, observer: ReturnType<typeof generateObserverKey>) => {
+    const notes = chain.state.notes;
+    const n = notes[noteIndex]!;
+    return {
+      chainId: chain.params.chainId,
+      assetId: 1,
+      amount: NOTE_VALUE,
+      ring: notes.map((x) => ({ index: x.index, oneTimeKey: x.oneTimeKey })),
+      spentIndex: noteIndex,
+      secretKey: oneTimeSecret(owner, {
+        txPublicKey: n.txPublicKey,
+        oneTimeKey: n.oneTimeKey,
+        outputIndex: 0,
+      }),
+      sender: user(1).publicKey,
+      senderAddress: owner.address,
+      observer: observer.publicKey,
+    };
   };
+  const epoch1 = observerKeyFromSecret(devnetPrivacySecrets().observerSecret, 1n);
+  const privateTransfer = buildPrivateTransfer({ ...spend(0, alice, epoch1), recipient: bob.address });
+  const next = generateObserverKey(2n);
+  const rotation = signObserverKey(devnetPrivacySecrets().regulatorAdminKey, chain.params.chainId, {
+    epoch: 2n,
+    key: next.publicKey.key,
+  });
+  chain.produce([privateTransfer, rotation]);
+  const unshield = buildUnshield({ ...spend(7, bob, next), to: 3 });
+  chain.produce([unshield]);
+  return { shields, privateTransfer, rotation, unshield };
 }

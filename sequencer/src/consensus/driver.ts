@@ -173,6 +173,11 @@ export class ConsensusDriver {
     this.enqueue({ kind: 'input', input: { kind: 'valueAvailable' } });
   }
 
+  /** Liveness hint from the network layer: the link to `validator` was lost or (re)established. */
+  peerStatus(validator: Address, connected: boolean): void {
+    this.enqueue({ kind: 'input', input: { kind: 'peerStatus', validator, connected } });
+  }
+
   /** A decided block obtained by catch-up sync; accepted only with a valid certificate and value. */
   deliverDecided(height: bigint, value: Uint8Array, certificate: CommitCertificate): boolean {
     if (this.stopped) return false;

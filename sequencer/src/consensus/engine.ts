@@ -94,6 +94,14 @@ export class ConsensusCore {
   private nextHeight: SignedMessage[] = [];
   private out: Effect[] = [];
   private syncSignalled = false;
+  /** Highest height of any message received from each validator (liveness hint). */
+  private lastHeard = new Map<Address, bigint>();
+  /** Validators the network layer reports as disconnected (liveness hint). */
+  private disconnected = new Set<Address>();
+  /** The first height this instance worked on: validators are not suspected before we could hear them. */
+  private firstHeight: bigint | null = null;
+  /** Rounds of this height whose propose timeout was the short one for a suspected proposer. */
+  private shortPropose = new Set<number>();
 
   constructor(cfg: CoreConfig) {
     if (cfg.validators.length === 0) throw new RangeError('empty validator set');
@@ -159,6 +167,9 @@ export class ConsensusCore {
       case 'rebroadcast':
         this.onRebroadcast();
         break;
+      case 'peerStatus':
+        this.onPeerStatus(input.validator, input.connected);
+        break;
     }
     if (this.started && !this.decided) this.evaluate();
     return this.out;
@@ -168,6 +179,7 @@ export class ConsensusCore {
 
   private startHeight(height: bigint, restored?: RestoredState): void {
     this.started = true;
+    this.firstHeight ??= height;
     this.height = height;
     this.round = 0;
     this.step = 'propose';
@@ -189,6 +201,7 @@ export class ConsensusCore {
     this.firedLock = new Set();
     this.firedPrecommitTimeout = new Set();
     this.proposeTimeoutScheduled = new Set();
+    this.shortPropose = new Set();
     this.proposedRounds = new Set();
     this.building = false;
     this.valueAvailable = false;
@@ -266,17 +279,57 @@ export class ConsensusCore {
     this.idle = false;
     if (this.proposeTimeoutScheduled.has(this.round)) return;
     this.proposeTimeoutScheduled.add(this.round);
-    this.schedule('propose', this.round);
+    if (this.timeouts.proposeSilent !== undefined && this.proposerSuspected(this.round)) {
+      this.shortPropose.add(this.round);
+      this.schedule('propose', this.round, this.shortProposeMs(this.round));
+    } else {
+      this.schedule('propose', this.round);
+    }
   }
 
-  private schedule(step: Step, round: number): void {
-    this.out.push({
-      kind: 'scheduleTimeout',
-      height: this.height,
-      round,
-      step,
-      ms: timeoutFor(this.timeouts, step, round),
-    });
+  private schedule(step: Step, round: number, ms = timeoutFor(this.timeouts, step, round)): void {
+    this.out.push({ kind: 'scheduleTimeout', height: this.height, round, step, ms });
+  }
+
+  private shortProposeMs(round: number): number {
+    return Math.min(this.timeouts.proposeSilent ?? 0, timeoutFor(this.timeouts, 'propose', round));
+  }
+
+  /**
+   * Liveness heuristic, never used for safety: the proposer of `round` is disconnected, or nothing
+   * it signed for this height or the previous one has arrived (a validator that is up signs votes at
+   * every height it takes part in).
+   */
+  private proposerSuspected(round: number): boolean {
+    const p = this.proposer(this.height, round);
+    if (p === this.self) return false;
+    if (this.disconnected.has(p)) return true;
+    const heard = this.lastHeard.get(p) ?? (this.firstHeight ?? this.height) - 1n;
+    return heard < this.height - 1n;
+  }
+
+  private onPeerStatus(validator: Address, connected: boolean): void {
+    const v = normalizeAddress(validator);
+    if (!this.validatorSet.has(v) || v === this.self) return;
+    if (connected) {
+      this.disconnected.delete(v);
+      return;
+    }
+    this.disconnected.add(v);
+    // The proposer we are waiting for just went away: shorten the wait for its proposal.
+    const r = this.round;
+    if (
+      this.started &&
+      !this.decided &&
+      this.step === 'propose' &&
+      this.timeouts.proposeSilent !== undefined &&
+      this.proposer(this.height, r) === v &&
+      this.proposeTimeoutScheduled.has(r) &&
+      !this.shortPropose.has(r)
+    ) {
+      this.shortPropose.add(r);
+      this.schedule('propose', r, this.shortProposeMs(r));
+    }
   }
 
   private isProposer(round: number): boolean {
@@ -380,6 +433,14 @@ export class ConsensusCore {
   private onTimeout(height: bigint, round: number, step: Step): void {
     if (height !== this.height || round !== this.round) return;
     if (step === 'propose' && this.step === 'propose') {
+      if (this.shortPropose.delete(round) && !this.proposerSuspected(round)) {
+        // The proposer showed signs of life after all: grant it the rest of the normal wait.
+        const rest = timeoutFor(this.timeouts, 'propose', round) - this.shortProposeMs(round);
+        if (rest > 0) {
+          this.schedule('propose', round, rest);
+          return;
+        }
+      }
       this.step = 'prevote';
       this.signVote(MsgType.Prevote, NIL_HASH);
     } else if (step === 'prevote' && this.step === 'prevote') {
@@ -420,6 +481,7 @@ export class ConsensusCore {
     const sender = senderOf(msg);
     if (!this.validatorSet.has(sender)) return;
     if (!Number.isSafeInteger(msg.round) || msg.round < 0) return;
+    if (msg.height > (this.lastHeard.get(sender) ?? -1n)) this.lastHeard.set(sender, msg.height);
     if (msg.height < this.height) return;
     if (msg.height > this.height) {
       this.bufferFuture(msg, sender);
@@ -625,6 +687,15 @@ export class ConsensusCore {
     if (this.step === 'prevote' && this.count(this.prevotes, r, NIL_HASH) >= this.q) {
       this.step = 'precommit';
       this.signVote(MsgType.Precommit, NIL_HASH);
+      return true;
+    }
+
+    // 2f+1 nil precommits: at least f+1 correct validators precommitted nil, so no value can reach
+    // 2f+1 precommits in this round. Waiting out timeoutPrecommit (line 47) could not lead to a
+    // decision here; go to the next round now. (A decision of this round would still be taken by
+    // line 49 above, which looks at every round.)
+    if (this.count(this.precommits, r, NIL_HASH) >= this.q) {
+      this.startRound(r + 1);
       return true;
     }
 

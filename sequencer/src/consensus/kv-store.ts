@@ -22,9 +22,26 @@ function walKey(height: bigint, seq: number): string {
  * `appendSigned` resolves both survive a power loss and neither exists without the other.
  */
 export class KVConsensusStore implements ConsensusStore {
+  /**
+   * Next WAL sequence number of every height that has entries. Filled by one scan of the WAL on
+   * first use, then kept up to date by this store's own writes (a node opens its database once),
+   * so appending and pruning on the consensus path never iterate the database.
+   */
   private nextSeq = new Map<bigint, number>();
+  private scanned: Promise<void> | null = null;
 
   constructor(private readonly kv: KVStore) {}
+
+  private scan(): Promise<void> {
+    this.scanned ??= (async () => {
+      for await (const [key] of this.kv.entries(WAL_PREFIX)) {
+        const h = BigInt(key.slice(WAL_PREFIX.length, WAL_PREFIX.length + 20));
+        const seq = Number(key.slice(WAL_PREFIX.length + 21));
+        if (seq + 1 > (this.nextSeq.get(h) ?? 0)) this.nextSeq.set(h, seq + 1);
+      }
+    })();
+    return this.scanned;
+  }
 
   async loadGuard(): Promise<SignGuard | null> {
     const raw = await this.kv.get(GUARD_KEY);
@@ -32,9 +49,9 @@ export class KVConsensusStore implements ConsensusStore {
   }
 
   async appendSigned(entry: WalEntry, guard: SignGuard): Promise<void> {
+    await this.scan();
     const h = entry.msg.height;
-    let seq = this.nextSeq.get(h);
-    if (seq === undefined) seq = (await this.loadWal(h)).length;
+    const seq = this.nextSeq.get(h) ?? 0;
     await this.kv.write(
       [
         { type: 'put', key: walKey(h, seq), value: encodeWalEntry(entry) },
@@ -54,14 +71,14 @@ export class KVConsensusStore implements ConsensusStore {
   }
 
   async pruneBelow(height: bigint): Promise<void> {
+    await this.scan();
     const dels: { type: 'del'; key: string }[] = [];
-    for await (const [key] of this.kv.entries(WAL_PREFIX)) {
-      const h = BigInt(key.slice(WAL_PREFIX.length, WAL_PREFIX.length + 20));
-      if (h >= height) break;
-      dels.push({ type: 'del', key });
+    for (const [h, n] of this.nextSeq) {
+      if (h >= height) continue;
+      for (let seq = 0; seq < n; seq++) dels.push({ type: 'del', key: walKey(h, seq) });
+      this.nextSeq.delete(h);
     }
     if (dels.length > 0) await this.kv.write(dels, { sync: false });
-    for (const h of [...this.nextSeq.keys()]) if (h < height) this.nextSeq.delete(h);
   }
 
   async close(): Promise<void> {}

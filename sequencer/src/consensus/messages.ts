@@ -1,4 +1,4 @@
-import type { CommitCertificate, Hex, SignedMessage, Step, UnsignedMessage, Vote } from './types.ts';
+import type { Address, CommitCertificate, Hex, SignedMessage, Step, UnsignedMessage, Vote } from './types.ts';
 
 /** Inputs of the consensus core. Signatures of `message` inputs are already checked by the caller. */
 export type Input =
@@ -10,7 +10,9 @@ export type Input =
   | { kind: 'valueAvailable' }
   | { kind: 'committed'; height: bigint }
   | { kind: 'decidedExternally'; height: bigint; value: Uint8Array; certificate: CommitCertificate }
-  | { kind: 'rebroadcast' };
+  | { kind: 'rebroadcast' }
+  /** The network layer lost (or regained) its link to a validator: a liveness hint only. */
+  | { kind: 'peerStatus'; validator: Address; connected: boolean };
 
 /** Outputs of the consensus core, executed in order by a driver. */
 export type Effect =

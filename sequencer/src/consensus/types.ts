@@ -68,6 +68,13 @@ export interface TimeoutConfig {
   delta: number;
   /** Upper bound of any single step timeout (ms). */
   max: number;
+  /**
+   * Propose timeout (ms) of a round whose proposer looks down: its connection is reported lost, or
+   * nothing signed by it has arrived for this height or the previous one. When it expires and the
+   * proposer has shown signs of life meanwhile, the rest of the normal timeout is granted. Absent:
+   * every round waits the normal propose timeout. Timeouts only affect liveness, never safety.
+   */
+  proposeSilent?: number;
 }
 
 export const DEFAULT_TIMEOUTS: TimeoutConfig = {

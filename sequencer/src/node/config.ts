@@ -78,6 +78,13 @@ const envSchema = z.object({
     .optional(),
   TESSERA_TREE_DEPTH: z.coerce.number().int().min(1).max(32).optional(),
   TESSERA_BLOCK_MAX_TXS: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Consensus step timeouts in ms (see TimeoutConfig). */
+  TESSERA_TIMEOUT_PROPOSE: z.coerce.number().int().min(1).optional(),
+  TESSERA_TIMEOUT_PROPOSE_SILENT: z.coerce.number().int().min(1).optional(),
+  TESSERA_TIMEOUT_PREVOTE: z.coerce.number().int().min(1).optional(),
+  TESSERA_TIMEOUT_PRECOMMIT: z.coerce.number().int().min(1).optional(),
+  TESSERA_TIMEOUT_DELTA: z.coerce.number().int().min(0).optional(),
+  TESSERA_TIMEOUT_MAX: z.coerce.number().int().min(1).optional(),
 });
 
 const fileSchema = z
@@ -113,11 +120,14 @@ export function devnetConfig(index: number, overrides: Partial<NodeConfig> = {})
     tree: { arity: 4, depth: 12 },
     blockMaxTxs: 500,
     sealMs: 150,
-    // Generous propose step: a 500-transaction block takes ~0.3-1 s to build and as long to
-    // re-execute on a loaded 2-core machine; an expired round wastes all of that work.
+    // The propose step covers the proposer finishing the previous height and building (a 500-tx
+    // block: ~0.1 s, up to ~0.7 s on a saturated 2-core machine); an expired round wastes that
+    // work. A proposer that looks down (link lost, or silent since before the previous height) is
+    // given only `proposeSilent`, so a crashed validator costs ~0.5 s per turn, not a full step.
     timeouts: {
       ...DEFAULT_TIMEOUTS,
-      propose: 3_000,
+      propose: 1_500,
+      proposeSilent: 250,
       prevote: 1_000,
       precommit: 1_000,
       delta: 500,
@@ -158,6 +168,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
     logLevel: e.TESSERA_LOG_LEVEL ?? base.logLevel,
     tree: { arity: e.TESSERA_TREE_ARITY ?? base.tree.arity, depth: e.TESSERA_TREE_DEPTH ?? base.tree.depth },
     blockMaxTxs: e.TESSERA_BLOCK_MAX_TXS ?? base.blockMaxTxs,
+    timeouts: {
+      ...base.timeouts,
+      ...(e.TESSERA_TIMEOUT_PROPOSE !== undefined ? { propose: e.TESSERA_TIMEOUT_PROPOSE } : {}),
+      ...(e.TESSERA_TIMEOUT_PROPOSE_SILENT !== undefined
+        ? { proposeSilent: e.TESSERA_TIMEOUT_PROPOSE_SILENT }
+        : {}),
+      ...(e.TESSERA_TIMEOUT_PREVOTE !== undefined ? { prevote: e.TESSERA_TIMEOUT_PREVOTE } : {}),
+      ...(e.TESSERA_TIMEOUT_PRECOMMIT !== undefined ? { precommit: e.TESSERA_TIMEOUT_PRECOMMIT } : {}),
+      ...(e.TESSERA_TIMEOUT_DELTA !== undefined ? { delta: e.TESSERA_TIMEOUT_DELTA } : {}),
+      ...(e.TESSERA_TIMEOUT_MAX !== undefined ? { max: e.TESSERA_TIMEOUT_MAX } : {}),
+    },
     l1:
       e.TESSERA_L1_RPC && e.TESSERA_BRIDGE_ADDRESS
         ? {

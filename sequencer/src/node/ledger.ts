@@ -15,14 +15,25 @@ import {
   applyTx,
   blockHash,
   executeBlock,
+  type Signature,
   replayBlock,
+  sealBlock,
 } from '@tessera/core';
 import type { BatchOp, KVStore } from '@tessera/core/storage/kv';
 import { Reader, Writer, decodeCertificate, encodeCertificate } from '../consensus/codec.ts';
 import type { Logger } from '../consensus/driver.ts';
 import type { CommitCertificate, Hex } from '../consensus/types.ts';
 import { applyGenesis } from './genesis.ts';
-import { type WireTx, be32, decodeWithHint, encodeBlockValue, parseBlockValue } from './txwire.ts';
+import { PrivacyLedger, privacyTouched } from './privacy.ts';
+import {
+  type ParsedBlockValue,
+  type WireTx,
+  be32,
+  decodeWithHint,
+  encodeBlockValue,
+  parseBlockValue,
+  wireFromTx,
+} from './txwire.ts';
 
 const HEAD_KEY = 'm/head';
 const pad = (h: bigint) => h.toString().padStart(20, '0');
@@ -56,6 +67,8 @@ export class LedgerError extends Error {
  */
 export class Ledger {
   readonly state: L2State;
+  /** Notes, key images and observer keys: persistence, committed view, admission checks. */
+  readonly privacy: PrivacyLedger;
   head: Head;
   /** Accounts as of the head (the live state may hold a speculative block). */
   private readonly committed = new Map<number, Account>();
@@ -70,6 +83,7 @@ export class Ledger {
     private readonly log: Logger,
   ) {
     this.state = new L2State(params, nodes);
+    this.privacy = new PrivacyLedger(this.state, kv);
     this.head = { height: 0n, hash: GENESIS_PARENT_HASH, stateRoot: 0n, timestamp: 0n };
   }
 
@@ -90,6 +104,7 @@ export class Ledger {
     const raw = await this.kv.get(HEAD_KEY);
     if (!raw) {
       applyGenesis(this.state, genesis);
+      this.privacy.markCommitted();
       const root = this.state.stateRoot();
       this.head = { height: 0n, hash: GENESIS_PARENT_HASH, stateRoot: root, timestamp: 0n };
       for (const a of genesis) this.committed.set(a.index, a);
@@ -119,6 +134,7 @@ export class Ledger {
       ]);
       this.committed.set(a.index, a);
     }
+    await this.privacy.load();
     const root = this.state.stateRoot();
     if (root !== this.head.stateRoot) {
       throw new LedgerError(
@@ -150,13 +166,67 @@ export class Ledger {
 
   /**
    * Builds the next block from candidate transactions (already signature-checked), skipping any
-   * that no longer apply. Leaves it applied speculatively.
+   * that no longer apply. Leaves it applied speculatively. Candidates are applied one by one on the
+   * live state and the block is sealed on the result, so each touched account is hashed once
+   * (a trial run followed by a rollback would mark every touched leaf dirty and hash it twice).
    */
   build(
     candidates: WireTx[],
     timestamp: bigint,
   ): { value: Uint8Array; hash: Hex; included: WireTx[]; rejected: { wire: WireTx; err: ProtocolError }[] } {
     this.dropSpeculation();
+    // Deposits must precede every L2 transaction (a block rule); callers list them first.
+    const firstL2 = candidates.findIndex((w) => w.tx.type !== TxType.DEPOSIT);
+    if (firstL2 >= 0 && candidates.slice(firstL2).some((w) => w.tx.type === TxType.DEPOSIT)) {
+      return this.buildReordered(candidates, timestamp);
+    }
+    const height = this.head.height + 1n;
+    const ts = timestamp > this.head.timestamp ? timestamp : this.head.timestamp;
+    const included: WireTx[] = [];
+    const receipts: Receipt[] = [];
+    const rejected: { wire: WireTx; err: ProtocolError }[] = [];
+    const prevStateRoot = this.state.stateRoot();
+    const depositStart = this.state.nextDepositIndex;
+    this.state.checkpoint();
+    let executed: ExecutedBlock;
+    try {
+      for (const w of candidates) {
+        if (included.length >= this.slots) break;
+        try {
+          // applyTx checks every rule before writing: a rejected transaction leaves no trace.
+          receipts.push(applyTx(this.state, w.tx, { signatureVerified: true }));
+          included.push(w);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          rejected.push({ wire: w, err });
+        }
+      }
+      executed = sealBlock(
+        this.state,
+        included.map((w) => w.tx),
+        receipts,
+        { height, parentHash: this.head.hash, timestamp: ts, slots: this.slots },
+        prevStateRoot,
+        depositStart,
+      );
+    } catch (err) {
+      this.state.rollback();
+      throw err;
+    }
+    this.spec = { height, hash: executed.hash, executed, wire: included };
+    return {
+      value: encodeBlockValue(executed.block.header, included),
+      hash: executed.hash,
+      included,
+      rejected,
+    };
+  }
+
+  /** build() for candidates that list a deposit after an L2 transaction: trial run, then deposits first. */
+  private buildReordered(
+    candidates: WireTx[],
+    timestamp: bigint,
+  ): { value: Uint8Array; hash: Hex; included: WireTx[]; rejected: { wire: WireTx; err: ProtocolError }[] } {
     const height = this.head.height + 1n;
     const included: WireTx[] = [];
     const rejected: { wire: WireTx; err: ProtocolError }[] = [];
@@ -173,7 +243,6 @@ export class Ledger {
       }
     }
     this.state.rollback();
-    // Deposits first (a block rule); the trial kept relative order otherwise.
     included.sort((a, b) => Number(b.tx.type === TxType.DEPOSIT) - Number(a.tx.type === TxType.DEPOSIT));
     const ts = timestamp > this.head.timestamp ? timestamp : this.head.timestamp;
     this.state.checkpoint();
@@ -207,13 +276,19 @@ export class Ledger {
     value: Uint8Array,
     known: (hash: Hex) => Tx | undefined,
     maxFutureSeconds = 30n,
+    /** `value` already parsed by the caller (with at most `slots` transactions). */
+    preParsed?: ParsedBlockValue,
   ): Hex | null {
     if (height !== this.head.height + 1n) return null;
-    let parsed: ReturnType<typeof parseBlockValue>;
-    try {
-      parsed = parseBlockValue(value, this.slots);
-    } catch {
-      return null;
+    let parsed: ParsedBlockValue;
+    if (preParsed && preParsed.txs.length <= this.slots) {
+      parsed = preParsed;
+    } else {
+      try {
+        parsed = parseBlockValue(value, this.slots);
+      } catch {
+        return null;
+      }
     }
     const h = parsed.header;
     if (h.height !== height || h.chainId !== this.params.chainId || h.parentHash !== this.head.hash)
@@ -289,6 +364,8 @@ export class Ledger {
       else if (tx.type === TxType.DEPOSIT) touched.add(tx.to);
       const r = executed.receipts[i];
       if (r && r.type === TxType.REGISTER) touched.add(r.accountIndex);
+      const p = privacyTouched(tx);
+      if (p !== undefined) touched.add(p);
     });
     const ops: BatchOp[] = [
       { type: 'put', key: `b/${pad(height)}`, value },
@@ -310,6 +387,8 @@ export class Ledger {
       ops.push({ type: 'put', key: accountKey(index), value: encodeAccount(a) });
     }
     this.head = { height, hash: spec.hash, stateRoot: header.stateRoot, timestamp: header.timestamp };
+    ops.push(...this.privacy.commitOps(executed.receipts));
+    this.privacy.markCommitted();
     ops.push(...this.treeOps(), { type: 'put', key: HEAD_KEY, value: this.encodeHead() });
     await this.kv.write(ops, { sync: true });
     return {
@@ -391,4 +470,58 @@ function encodeAccount(a: Account): Uint8Array {
 
 function decodeAccount(bytes: Uint8Array): Account {
   return accountFromJson(JSON.parse(new TextDecoder().decode(bytes)));
+}
+
+/**
+ * Runs the block pipeline on scratch state (build and seal a full block of transfers, encode,
+ * parse, replay) so that the Poseidon instances it needs are built and its code is optimised
+ * before the node serves traffic; otherwise the first loaded blocks pay 1-2 s more and overrun
+ * the propose timeout. `template` lends its key and address to every scratch account; `signature`
+ * can be any well-formed signature (scratch transactions are applied as already verified).
+ */
+export function warmUpBlockPath(
+  params: ChainParams,
+  slots: number,
+  template: Account,
+  signature: Signature,
+  rounds = 2,
+): void {
+  const capacity = BigInt(params.tree.arity) ** BigInt(params.tree.depth);
+  const n = Number(capacity - 1n < 32n ? capacity - 1n : 32n);
+  if (n < 2) return;
+  const accounts: Account[] = [];
+  for (let i = 1; i <= n; i++) accounts.push({ ...template, index: i, nonce: 0n, balance: 10n ** 30n });
+  const fresh = () => {
+    const s = new L2State(params);
+    applyGenesis(s, accounts);
+    return { state: s, root: s.stateRoot() };
+  };
+  for (let round = 0; round < rounds; round++) {
+    const nonces = new Map<number, bigint>();
+    const wire: WireTx[] = [];
+    for (let i = 0; i < slots; i++) {
+      const from = (i % n) + 1;
+      const nonce = nonces.get(from) ?? 0n;
+      nonces.set(from, nonce + 1n);
+      wire.push(wireFromTx({ type: TxType.TRANSFER, from, to: (from % n) + 1, amount: 1n, nonce, signature }));
+    }
+    const builder = fresh();
+    const depositStart = builder.state.nextDepositIndex;
+    const receipts = wire.map((w) => applyTx(builder.state, w.tx, { signatureVerified: true }));
+    const executed = sealBlock(
+      builder.state,
+      wire.map((w) => w.tx),
+      receipts,
+      { height: 1n, parentHash: GENESIS_PARENT_HASH, timestamp: 1n, slots },
+      builder.root,
+      depositStart,
+    );
+    const parsed = parseBlockValue(encodeBlockValue(executed.block.header, wire), slots);
+    replayBlock(
+      fresh().state,
+      { header: parsed.header, txs: parsed.txs.map((t) => decodeWithHint(t.bytes, t.hint)) },
+      slots,
+      () => true,
+    );
+  }
 }

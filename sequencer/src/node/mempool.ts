@@ -1,9 +1,15 @@
 import {
   type Account,
+  type ObserverKeyTx,
   ProtocolError,
+  type RingTx,
+  type ShieldTx,
   TxType,
+  accountTxMessage,
+  fromHex,
   isValidRegistrationBinding,
-  signedTxMessage,
+  keyImageTag,
+  tryDecodeRingSignature,
   verifyPoseidon,
 } from '@tessera/core';
 import type { Hex } from '../consensus/types.ts';
@@ -21,6 +27,16 @@ export interface MempoolConfig {
   burst: number;
   /** A transaction not decided within this time is dropped; its sender gets a retriable error. */
   deadlineMs: number;
+  /**
+   * Private transfers, unshields and observer-key rotations pending at once (they have no account
+   * nonce to meter them by; a ring signature costs milliseconds to verify).
+   */
+  maxPrivacyPending: number;
+  /** Ring transactions per block: bounds the re-verification a validator may face for unseen ones. */
+  maxRingTxsPerBlock: number;
+  /** Per-client (RPC) admission quota for ring transactions. */
+  privacyRatePerSecond: number;
+  privacyBurst: number;
 }
 
 export const DEFAULT_MEMPOOL: MempoolConfig = {
@@ -30,6 +46,10 @@ export const DEFAULT_MEMPOOL: MempoolConfig = {
   ratePerSecond: 100,
   burst: 200,
   deadlineMs: 30_000,
+  maxPrivacyPending: 2_000,
+  maxRingTxsPerBlock: 64,
+  privacyRatePerSecond: 20,
+  privacyBurst: 40,
 };
 
 export type MempoolErrorCode =
@@ -38,7 +58,8 @@ export type MempoolErrorCode =
   | 'RATE_LIMITED'
   | 'NONCE_TOO_HIGH'
   | 'NONCE_TAKEN'
-  | 'NOT_ACCEPTED';
+  | 'NOT_ACCEPTED'
+  | 'PRIVACY_QUOTA';
 
 /** Admission refused for load reasons (retriable: MEMPOOL_FULL, ACCOUNT_QUOTA, RATE_LIMITED) or policy. */
 export class MempoolError extends Error {
@@ -54,11 +75,58 @@ export class MempoolError extends Error {
 
 export interface PoolEntry {
   wire: WireTx;
-  /** Account index for signed txs; negative pseudo-keys group registrations by sender address. */
+  /**
+   * Account index for signed txs; negative pseudo-keys group registrations by sender address;
+   * PRIVACY_KEY groups ring transactions and observer-key rotations (nonce = admission sequence).
+   */
   key: number;
   nonce: bigint;
   arrival: number;
   local: boolean;
+  /** Key-image tag of a private transfer or unshield. */
+  tag?: bigint;
+}
+
+/** Pool group of the transactions without an account nonce (ring txs, observer-key rotations). */
+export const PRIVACY_KEY = Number.MIN_SAFE_INTEGER;
+
+/**
+ * What the mempool needs from the ledger to admit privacy transactions (sequencer/src/node/privacy.ts).
+ * Each check throws the ProtocolError of the rule that failed.
+ */
+export interface PrivacyChecks {
+  /** Every rule incl. the ring signature; returns the key-image tag. */
+  checkRingTx(tx: RingTx): bigint;
+  /** Shield rules other than the account's (denomination, observer epoch, memo, output key). */
+  checkShield(tx: ShieldTx, from: Account): void;
+  /** Next epoch, valid key, regulator-admin signature. */
+  checkObserverKey(tx: ObserverKeyTx): void;
+  isKeyImageSpent(tag: bigint): boolean;
+}
+
+const isRing = (type: number) => type === TxType.PRIVATE_TRANSFER || type === TxType.UNSHIELD;
+
+/**
+ * Admission work of a gossiped transaction, in units of one EdDSA check: a ring signature costs
+ * about ten (plus a few point decompressions). Gossip admission yields between slices of ~20 units.
+ */
+export function admissionCost(bytes: Uint8Array): number {
+  return isRing(bytes[0]!) ? 10 : 1;
+}
+
+/** End (exclusive) of the next gossip admission slice starting at `from`. */
+export function admissionSliceEnd(
+  items: readonly { bytes: Uint8Array }[],
+  from: number,
+  budget = 20,
+): number {
+  let used = 0;
+  let i = from;
+  while (i < items.length && (i === from || used + admissionCost(items[i]!.bytes) <= budget)) {
+    used += admissionCost(items[i]!.bytes);
+    i++;
+  }
+  return i;
 }
 
 type Bucket = { tokens: number; at: number };
@@ -76,13 +144,27 @@ export class Mempool {
   private readonly buckets = new Map<number, Bucket>();
   private regKeys = new Map<string, number>();
   private nextRegKey = -1;
-  stats = { admitted: 0, rejected: 0, expired: 0, evicted: 0 };
+  /** Pending ring transactions by key-image tag: one pending spend per key image. */
+  private readonly byTag = new Map<bigint, PoolEntry>();
+  private privacySeq = 0n;
+  stats = { admitted: 0, rejected: 0, expired: 0, evicted: 0, doubleSpends: 0 };
 
   constructor(
     private readonly cfg: MempoolConfig,
     private readonly chainId: bigint,
     private readonly account: (index: number) => Account | undefined,
+    private readonly privacy?: PrivacyChecks,
   ) {}
+
+  /** Ring transactions and observer-key rotations pending. */
+  get privacyPending(): number {
+    return this.byKey.get(PRIVACY_KEY)?.size ?? 0;
+  }
+
+  /** The pending transaction spending this key-image tag, if any. */
+  pendingSpend(tag: bigint): PoolEntry | undefined {
+    return this.byTag.get(tag);
+  }
 
   get size(): number {
     return this.byHash.size;
@@ -103,7 +185,17 @@ export class Mempool {
     const tx = wire.tx;
     let key: number;
     let nonce = 0n;
-    if (tx.type === TxType.TRANSFER || tx.type === TxType.WITHDRAW) {
+    let tag: bigint | undefined;
+    if (tx.type === TxType.PRIVATE_TRANSFER || tx.type === TxType.UNSHIELD) {
+      tag = this.admitRing(tx);
+      key = PRIVACY_KEY;
+      nonce = this.privacySeq++;
+    } else if (tx.type === TxType.OBSERVER_KEY) {
+      this.checkPrivacyQuota();
+      this.privacyGate().checkObserverKey(tx);
+      key = PRIVACY_KEY;
+      nonce = this.privacySeq++;
+    } else if (tx.type === TxType.TRANSFER || tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD) {
       const acct = this.account(tx.from);
       if (!acct) throw new ProtocolError('UNKNOWN_ACCOUNT', `sender account ${tx.from} does not exist`);
       if (tx.nonce < acct.nonce)
@@ -125,7 +217,8 @@ export class Mempool {
         );
       }
       this.checkQuota(key, now, local);
-      if (!verifyPoseidon(signedTxMessage(tx, this.chainId), tx.signature, acct.publicKey)) {
+      if (tx.type === TxType.SHIELD) this.privacyGate().checkShield(tx, acct);
+      if (!verifyPoseidon(accountTxMessage(tx, this.chainId, acct.assetId), tx.signature, acct.publicKey)) {
         throw new ProtocolError('BAD_SIGNATURE', `signature does not verify under account ${tx.from}'s key`);
       }
     } else if (tx.type === TxType.REGISTER) {
@@ -147,7 +240,8 @@ export class Mempool {
         false,
       );
     }
-    const entry: PoolEntry = { wire, key, nonce, arrival: now, local };
+    const entry: PoolEntry = { wire, key, nonce, arrival: now, local, ...(tag !== undefined ? { tag } : {}) };
+    if (tag !== undefined) this.byTag.set(tag, entry);
     let m = this.byKey.get(key);
     if (!m) {
       m = new Map();
@@ -157,6 +251,52 @@ export class Mempool {
     this.byHash.set(wire.hash, entry);
     this.stats.admitted++;
     return entry;
+  }
+
+  private privacyGate(): PrivacyChecks {
+    if (!this.privacy)
+      throw new MempoolError('NOT_ACCEPTED', 'this node does not accept privacy transactions', false);
+    return this.privacy;
+  }
+
+  private checkPrivacyQuota(): void {
+    if (this.byHash.size >= this.cfg.maxSize)
+      throw new MempoolError('MEMPOOL_FULL', `mempool holds ${this.byHash.size} transactions`, true);
+    if (this.privacyPending >= this.cfg.maxPrivacyPending) {
+      throw new MempoolError(
+        'PRIVACY_QUOTA',
+        `${this.privacyPending} private transactions are pending (limit ${this.cfg.maxPrivacyPending})`,
+        true,
+      );
+    }
+  }
+
+  /**
+   * Cheap checks first (double spend against the chain and the pool, quotas), then every ledger
+   * rule and the ring signature, once: block building and proposal validation reuse the result.
+   */
+  private admitRing(tx: RingTx): bigint {
+    const gate = this.privacyGate();
+    const sig = tryDecodeRingSignature(fromHex(tx.ringSignature));
+    if (!sig) throw new ProtocolError('BAD_RING_SIGNATURE', 'ring signature is malformed');
+    const tag = keyImageTag(sig.keyImage);
+    if (gate.isKeyImageSpent(tag)) {
+      this.stats.doubleSpends++;
+      throw new ProtocolError('KEY_IMAGE_SPENT', `key image ${tag} is already spent on chain`);
+    }
+    const pending = this.byTag.get(tag);
+    if (pending) {
+      this.stats.doubleSpends++;
+      throw new ProtocolError(
+        'KEY_IMAGE_SPENT',
+        `key image ${tag} is already being spent by pending transaction ${pending.wire.hash}`,
+      );
+    }
+    this.checkPrivacyQuota();
+    const checked = gate.checkRingTx(tx);
+    if (checked !== tag)
+      throw new ProtocolError('BAD_RING_SIGNATURE', 'key image does not match the ledger check');
+    return tag;
   }
 
   private checkQuota(key: number, now: number, local: boolean): void {
@@ -188,6 +328,7 @@ export class Mempool {
 
   private delete(e: PoolEntry): void {
     this.byHash.delete(e.wire.hash);
+    if (e.tag !== undefined && this.byTag.get(e.tag) === e) this.byTag.delete(e.tag);
     const m = this.byKey.get(e.key);
     if (m) {
       m.delete(e.nonce);
@@ -216,7 +357,14 @@ export class Mempool {
       }
     }
     picked.sort((a, b) => a.key - b.key || (a.e.key === b.e.key ? Number(a.e.nonce - b.e.nonce) : 0));
-    return picked.slice(0, max).map((p) => p.e.wire);
+    const out: WireTx[] = [];
+    let rings = 0;
+    for (const p of picked) {
+      if (out.length >= max) break;
+      if (isRing(p.e.wire.tx.type) && rings++ >= this.cfg.maxRingTxsPerBlock) continue;
+      out.push(p.e.wire);
+    }
+    return out;
   }
 
   oldestArrival(): number | undefined {

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const PRIVACY_TYPE_NAMES: Record<number, string> = {
+  5: 'shield',
+  6: 'private_transfer',
+  7: 'unshield',
+  16: 'observer_key',
+};
+
 /** Per-node registry (several nodes can share a process in tests). */
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -57,7 +64,36 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly privacyTxs = new Counter({
+    name: 'tessera_privacy_txs_committed_total',
+    help: 'Committed privacy transactions by type (shield, private_transfer, unshield, observer_key)',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly doubleSpends = new Counter({
+    name: 'tessera_double_spends_rejected_total',
+    help: 'Ring transactions refused because their key image is spent or being spent (stage: admission or block)',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+
   private window: { at: number; n: number }[] = [];
+  private doubleSpendsAtAdmission = 0;
+
+  /** Counts the privacy transactions of a committed block. */
+  recordPrivacyTxs(txs: readonly { type: number }[]): void {
+    for (const tx of txs) {
+      const name = PRIVACY_TYPE_NAMES[tx.type];
+      if (name) this.privacyTxs.inc({ type: name });
+    }
+  }
+
+  /** Brings the admission counter up to the mempool's running total (gossip and RPC alike). */
+  syncDoubleSpends(admissionTotal: number): void {
+    if (admissionTotal > this.doubleSpendsAtAdmission)
+      this.doubleSpends.inc({ stage: 'admission' }, admissionTotal - this.doubleSpendsAtAdmission);
+    this.doubleSpendsAtAdmission = admissionTotal;
+  }
 
   recordBlock(txCount: number, now: number): void {
     this.blocks.inc();

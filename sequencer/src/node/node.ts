@@ -17,7 +17,13 @@ import {
 import { RocksKV } from '@tessera/core/storage/rocksKV';
 import pino from 'pino';
 import { http, createPublicClient } from 'viem';
-import { addressOfPrivateKey, digestOf, fromHex, secp256k1Signer } from '../consensus/crypto.ts';
+import {
+  SignatureVerifier,
+  addressOfPrivateKey,
+  digestOf,
+  fromHex,
+  secp256k1Signer,
+} from '../consensus/crypto.ts';
 import { ConsensusDriver, type DriverEnv } from '../consensus/driver.ts';
 import { KVConsensusStore } from '../consensus/kv-store.ts';
 import { PrivValidator } from '../consensus/signer.ts';
@@ -33,11 +39,12 @@ import { ConsensusLink } from '../p2p/consensus-link.ts';
 import { P2PNetwork, type SyncBlock, devnetPeerKey, peerIdOf } from '../p2p/network.ts';
 import type { NodeConfig } from './config.ts';
 import { devAccounts } from './genesis.ts';
-import { type CommittedBlock, Ledger } from './ledger.ts';
-import { Mempool, MempoolError } from './mempool.ts';
+import { type CommittedBlock, Ledger, warmUpBlockPath } from './ledger.ts';
+import { Mempool, MempoolError, admissionSliceEnd } from './mempool.ts';
 import { NodeMetrics } from './metrics.ts';
 import { type RpcServer, startRpc } from './rpc.ts';
 import {
+  type ParsedBlockValue,
   type WireTx,
   decodeTxBatch,
   decodeWithHint,
@@ -106,11 +113,19 @@ export class SequencerNode extends EventEmitter {
     const probe = devAccounts(`${cfg.genesisSeed}/warmup`, 1)[0]!;
     const warm = signTransfer(probe.l2Key, cfg.chainId, { from: 1, to: 2, amount: 1n, nonce: 0n });
     verifyPoseidon(signedTxMessage(warm, cfg.chainId), warm.signature, probe.account.publicKey);
-    this.kv = await RocksKV.open(cfg.dataDir);
     const params = chainParams({ chainId: cfg.chainId, tree: cfg.tree });
+    const t0 = Date.now();
+    warmUpBlockPath(params, cfg.blockMaxTxs, probe.account, warm.signature);
+    this.log.debug({ ms: Date.now() - t0 }, 'block path warmed up');
+    this.kv = await RocksKV.open(cfg.dataDir);
     const accounts = genesis ?? devAccounts(cfg.genesisSeed, cfg.genesisAccounts).map((d) => d.account);
     this.ledger = await Ledger.open(this.kv, params, cfg.blockMaxTxs, accounts, this.log);
-    this.mempool = new Mempool(cfg.mempool, cfg.chainId, (i) => this.ledger.committedAccount(i));
+    this.mempool = new Mempool(
+      cfg.mempool,
+      cfg.chainId,
+      (i) => this.ledger.committedAccount(i),
+      this.ledger.privacy,
+    );
 
     const keys = await Promise.all(cfg.p2pPorts.map((_, i) => devnetPeerKey(cfg.p2pSeed, i)));
     const infos = keys.map((k, i) => ({
@@ -128,6 +143,9 @@ export class SequencerNode extends EventEmitter {
       blocks: (from, max) => this.syncBlocks(from, max),
       log: this.log,
       self: fromHex(addressOfPrivateKey(cfg.validatorKey)),
+      validatorOfPeer: new Map(
+        infos.flatMap((p, i) => (cfg.validators[i] ? [[p.peerId, cfg.validators[i]!] as const] : [])),
+      ),
     });
     this.net.onTx = (payload) => this.onGossipTxs(payload);
 
@@ -190,6 +208,19 @@ export class SequencerNode extends EventEmitter {
     for (const t of [this.gossipTimer, this.sealTimer]) if (t) clearTimeout(t);
     if (this.depositTimer) clearInterval(this.depositTimer);
     if (this.housekeeping) clearInterval(this.housekeeping);
+    this.log.info(
+      {
+        p2p: this.net.stats,
+        ledger: this.ledger.stats,
+        consensus: this.driver.stats,
+        verifier:
+          this.driver.verifier instanceof SignatureVerifier
+            ? { hits: this.driver.verifier.hits, misses: this.driver.verifier.misses }
+            : undefined,
+        mempool: this.mempool.stats,
+      },
+      'node statistics',
+    );
     this.driver.stop();
     this.link.detach();
     await this.driver.idle();
@@ -228,13 +259,7 @@ export class SequencerNode extends EventEmitter {
   }
 
   /** Every deposit in a proposal must be one this node has itself seen confirmed on L1. */
-  private depositsConfirmed(value: Uint8Array): boolean {
-    let parsed: ReturnType<typeof parseBlockValue>;
-    try {
-      parsed = parseBlockValue(value, this.cfg.blockMaxTxs);
-    } catch {
-      return true; // malformed values are rejected by the ledger's own validation
-    }
+  private depositsConfirmed(parsed: ParsedBlockValue): boolean {
     for (const t of parsed.txs) {
       if (t.bytes[0] !== TxType.DEPOSIT) continue;
       if (!this.deposits) return false;
@@ -255,14 +280,20 @@ export class SequencerNode extends EventEmitter {
       buildProposal: async (height) => this.build(height),
       validateProposal: async (height, value) => {
         const t = Date.now();
-        if (!this.depositsConfirmed(value)) {
+        let parsed: ParsedBlockValue;
+        try {
+          parsed = parseBlockValue(value, this.cfg.blockMaxTxs);
+        } catch {
+          return null;
+        }
+        if (!this.depositsConfirmed(parsed)) {
           this.log.warn(
             { height: height.toString() },
             'proposal carries deposits this node has not seen confirmed on L1',
           );
           return null;
         }
-        const r = this.ledger.validate(height, value, (h) => this.mempool.get(h)?.wire.tx);
+        const r = this.ledger.validate(height, value, (h) => this.mempool.get(h)?.wire.tx, undefined, parsed);
         this.log.debug(
           { height: height.toString(), ok: r !== null, ms: Date.now() - t, bytes: value.length },
           'validated proposal',
@@ -332,7 +363,7 @@ export class SequencerNode extends EventEmitter {
     const touched = new Set<number>();
     for (const tx of block.txs) {
       if (tx.type === TxType.TRANSFER) touched.add(tx.from);
-      else if (tx.type === TxType.WITHDRAW) touched.add(tx.from);
+      else if (tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD) touched.add(tx.from);
     }
     this.mempool.onCommitted(block.txHashes, touched);
     const now = Date.now();
@@ -425,8 +456,9 @@ export class SequencerNode extends EventEmitter {
    */
   private admitGossiped(items: ReturnType<typeof decodeTxBatch>, from: number): void {
     if (this.stopped) return;
-    const slice = items.slice(from, from + 20);
-    if (from + 20 < items.length) setImmediate(() => this.admitGossiped(items, from + 20));
+    const end = admissionSliceEnd(items, from);
+    const slice = items.slice(from, end);
+    if (end < items.length) setImmediate(() => this.admitGossiped(items, end));
     const before = this.mempool.size;
     const now = Date.now();
     for (const it of slice) {

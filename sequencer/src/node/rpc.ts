@@ -2,8 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
 import {
+  FIELD_MODULUS,
   MalformedError,
   ProtocolError,
+  TxType,
   accountToJson,
   headerToJson,
   txFromJson,
@@ -16,7 +18,8 @@ import { z } from 'zod';
 import type { Hex } from '../consensus/types.ts';
 import { MempoolError } from './mempool.ts';
 import type { CommittedBlock, SequencerNode, TxOutcome } from './node.ts';
-import { blockFromValue, wireFromTx } from './txwire.ts';
+import { noteToJson, observerKeyToJson } from './privacy.ts';
+import { blockFromValue, decodeWithHint, parseBlockValue, wireFromTx } from './txwire.ts';
 
 export const RpcErrorCode = {
   PARSE: -32700,
@@ -28,6 +31,7 @@ export const RpcErrorCode = {
   RETRY_LATER: -32001,
   TIMEOUT: -32002,
   RATE_LIMITED: -32005,
+  NOT_SUPPORTED: -32006,
 } as const;
 
 export class RpcError extends Error {
@@ -98,18 +102,39 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
   const app = new Hono();
   const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const privacyBuckets = new Map<string, { tokens: number; at: number }>();
 
-  const allow = (client: string, cost: number): boolean => {
+  const take = (
+    map: Map<string, { tokens: number; at: number }>,
+    client: string,
+    cost: number,
+    rate: number,
+    burst: number,
+  ): boolean => {
     const now = Date.now();
-    const b = buckets.get(client) ?? { tokens: cfg.burst, at: now };
-    b.tokens = Math.min(cfg.burst, b.tokens + ((now - b.at) / 1000) * cfg.ratePerSecond);
+    const b = map.get(client) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
     b.at = now;
-    buckets.set(client, b);
-    if (buckets.size > 10_000) buckets.delete(buckets.keys().next().value!);
+    map.set(client, b);
+    if (map.size > 10_000) map.delete(map.keys().next().value!);
     if (b.tokens < cost) return false;
     b.tokens -= cost;
     return true;
   };
+  const allow = (client: string, cost: number): boolean =>
+    take(buckets, client, cost, cfg.ratePerSecond, cfg.burst);
+  /** Ring signatures cost milliseconds to verify: a separate, smaller quota per client. */
+  const allowRingTx = (client: string): boolean =>
+    take(privacyBuckets, client, 1, node.cfg.mempool.privacyRatePerSecond, node.cfg.mempool.privacyBurst);
+
+  // Metrics of the privacy ledger: committed privacy txs by type, double spends refused.
+  const onBlock = (b: CommittedBlock) => node.metrics.recordPrivacyTxs(b.txs);
+  const onOutcome = (o: TxOutcome) => {
+    if (o.status.status === 'rejected' && o.status.code === 'KEY_IMAGE_SPENT')
+      node.metrics.doubleSpends.inc({ stage: 'block' });
+  };
+  node.on('block', onBlock);
+  node.on('tx', onOutcome);
 
   const blockJson = async (height: bigint, includeTxs: boolean) => {
     const b = await node.blockAt(height);
@@ -124,10 +149,10 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
     });
   };
 
-  const methods: Record<string, (p: unknown) => Promise<Json> | Json> = {
+  const methods: Record<string, (p: unknown, client: string) => Promise<Json> | Json> = {
     tessera_chainId: () => node.cfg.chainId.toString(),
     tessera_blockNumber: () => node.ledger.head.height.toString(),
-    tessera_sendTransaction: async (raw) => {
+    tessera_sendTransaction: async (raw, client) => {
       const [txJson, opts] = params(
         tuple([z.unknown()], z.object({ wait: z.boolean().optional() }).strict()),
         raw,
@@ -139,6 +164,14 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
         if (err instanceof MalformedError)
           throw new RpcError(RpcErrorCode.INVALID_PARAMS, err.message, { code: err.code });
         throw err;
+      }
+      const ring = wire.tx.type === TxType.PRIVATE_TRANSFER || wire.tx.type === TxType.UNSHIELD;
+      if (ring && !node.mempool.has(wire.hash) && !allowRingTx(client)) {
+        throw new RpcError(
+          RpcErrorCode.RATE_LIMITED,
+          `more than ${node.cfg.mempool.privacyRatePerSecond} private transactions per second from this client`,
+          { code: 'RATE_LIMITED', retriable: true },
+        );
       }
       const done = opts?.wait ? node.waitFor(wire.hash, cfg.waitTimeoutMs) : null;
       try {
@@ -176,7 +209,9 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
       if (!o) return null;
       if (o.status.status === 'committed') {
         const b = await node.blockAt(o.status.height);
-        const tx = b ? blockFromValue(b.value).txs[o.status.index] : undefined;
+        // Decode only this transaction (points of privacy txs cost a square root each).
+        const t = b ? parseBlockValue(b.value).txs[o.status.index] : undefined;
+        const tx = t ? decodeWithHint(t.bytes, t.hint) : undefined;
         return toJson({
           hash: h,
           tx: tx ? txToJson(tx) : null,
@@ -219,6 +254,14 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
         if (a.ethAddress.toLowerCase() === addr.toLowerCase()) out.push(accountToJson(a));
       return toJson(out);
     },
+    tessera_getAccountsByPublicKey: (raw) => {
+      const decimal = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a decimal field element');
+      const [[x, y]] = params(z.tuple([z.tuple([decimal, decimal])]), raw);
+      const out = [];
+      for (const a of node.ledger.committedAccounts())
+        if (a.publicKey[0] === BigInt(x) && a.publicKey[1] === BigInt(y)) out.push(accountToJson(a));
+      return toJson(out);
+    },
     tessera_getBlockByNumber: async (raw) => {
       const [h, includeTxs] = params(tuple([heightParam], z.boolean()), raw) as unknown as [
         string | number,
@@ -241,6 +284,7 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
       const c = await node.ledger.certificate(height);
       return c ? toJson(c) : null;
     },
+    ...privacyMethods(node),
     tessera_status: () => toJson(node.status()),
     tessera_clusterStatus: () => toJson({ self: node.status(), peers: node.link.peerStatus() }),
   };
@@ -270,7 +314,7 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
       if (!fn) throw new RpcError(RpcErrorCode.METHOD_NOT_FOUND, `unknown method ${r.method.slice(0, 64)}`);
       if (!allow(client, 1)) throw new RpcError(RpcErrorCode.RATE_LIMITED, 'rate limited; slow down');
       node.metrics.rpcRequests.inc({ method: r.method });
-      const result = await fn(r.params);
+      const result = await fn(r.params, client);
       return isNotification ? undefined : { jsonrpc: '2.0', id, result };
     } catch (err) {
       const e =
@@ -362,6 +406,7 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
   });
 
   app.get('/metrics', async (c) => {
+    node.metrics.syncDoubleSpends(node.mempool.stats.doubleSpends);
     const s = node.status();
     node.metrics.peers.set(s.peers);
     node.metrics.mempool.set(s.mempool);
@@ -477,8 +522,56 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        node.off('block', onBlock);
+        node.off('tx', onOutcome);
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
       }),
+  };
+}
+
+const tagParam = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,76})$/, 'must be a decimal key-image tag')
+  .refine((v) => BigInt(v) < FIELD_MODULUS, 'must be a field element');
+
+/** The agreed privacy methods (docs/RPC.md "Privacy"): committed state only. */
+function privacyMethods(node: SequencerNode): Record<string, (p: unknown) => Promise<Json> | Json> {
+  const privacy = () => node.ledger.privacy;
+  return {
+    tessera_getNotes: (raw) => {
+      const [fromIndex, count] = params(
+        z.tuple([z.number().int().min(0).max(0xffffffff), z.number().int().min(1).max(1000)]),
+        raw,
+      );
+      return toJson({
+        total: privacy().noteCount,
+        notes: privacy().notes(fromIndex, count).map(noteToJson),
+      });
+    },
+    tessera_getObserverKey: (raw) => {
+      params(z.tuple([]), raw);
+      const k = privacy().currentObserverKey();
+      return k ? toJson(observerKeyToJson(k)) : null;
+    },
+    tessera_getPrivacyParams: (raw) => {
+      params(z.tuple([]), raw);
+      const p = node.ledger.params.privacy;
+      if (!p) throw new RpcError(RpcErrorCode.NOT_SUPPORTED, 'this chain has no privacy parameters');
+      const denominations: Record<string, string[]> = {};
+      for (const a of node.ledger.params.assets)
+        if (a.denominations?.length) denominations[String(a.assetId)] = a.denominations.map(String);
+      return toJson({
+        minRingSize: p.minRingSize,
+        maxRingSize: p.maxRingSize,
+        denominations,
+        observerKeys: privacy().observerKeys().map(observerKeyToJson),
+      });
+    },
+    tessera_getKeyImage: async (raw) => {
+      const [tag] = params(z.tuple([tagParam]), raw);
+      const spent = await privacy().spentKeyImage(BigInt(tag));
+      return toJson(spent ? { spent: true, ...spent } : { spent: false });
+    },
   };
 }

@@ -91,8 +91,23 @@ export function wireFromTx(tx: Tx): WireTx {
   }
   if (tx.type === TxType.REGISTER && !isOnCurve(tx.publicKey))
     throw new MalformedError('public key is not a point of BabyJubJub');
+  const privacy = tx.type >= TxType.SHIELD;
+  if (privacy) checkPrivacyPoints(tx);
   const bytes = encodeTx(tx);
+  // A privacy transaction from JSON must be exactly what its canonical bytes decode to (what peers
+  // and L1 see): this throws MalformedError for a non-canonical signature or a ring signature
+  // that is malformed or sized for another ring.
+  if (privacy) decodeTx(bytes);
   return { tx, bytes, hash: txHashOf(bytes), hint: hintOf(tx) };
+}
+
+function checkPrivacyPoints(tx: Tx): void {
+  const points: Point[] = [];
+  if (tx.type === TxType.SHIELD || tx.type === TxType.PRIVATE_TRANSFER)
+    points.push(tx.output.oneTimeKey, tx.output.txPublicKey);
+  if (tx.type === TxType.SHIELD || tx.type === TxType.OBSERVER_KEY) points.push(tx.signature.R8);
+  if (tx.type === TxType.OBSERVER_KEY) points.push(tx.key);
+  if (!points.every(isOnCurve)) throw new MalformedError('a point of the transaction is not on BabyJubJub');
 }
 
 /**

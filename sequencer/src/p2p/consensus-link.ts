@@ -1,4 +1,5 @@
 import type { ConsensusDriver, DriverEnv, Logger } from '../consensus/driver.ts';
+import type { Address } from '../consensus/types.ts';
 import type { P2PNetwork, SyncBlock } from './network.ts';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -10,6 +11,8 @@ export interface LinkOptions {
   syncIntervalMs?: number;
   syncBatch?: number;
   log?: Logger;
+  /** Validator address of each validator's libp2p peer id: connection losses become liveness hints. */
+  validatorOfPeer?: ReadonlyMap<string, Address>;
 }
 
 /**
@@ -49,6 +52,13 @@ export class ConsensusLink {
       this.peers.set(from, { height, round, at: Date.now() });
       if (driver.core.started && height > driver.core.height) this.syncNeeded();
     };
+    const validatorOf = this.opts.validatorOfPeer;
+    if (validatorOf) {
+      this.net.onPeerConnection = (peerId, connected) => {
+        const v = validatorOf.get(peerId);
+        if (v) driver.peerStatus(v, connected);
+      };
+    }
   }
 
   /** Last status hint from each peer: the height it is working on. */
@@ -66,6 +76,7 @@ export class ConsensusLink {
     this.driver = null;
     this.net.onConsensus = null;
     this.net.onStatus = null;
+    this.net.onPeerConnection = null;
   }
 
   /** Called from the driver's onSyncNeeded hook and on status hints from peers ahead of us. */

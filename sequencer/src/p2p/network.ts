@@ -132,10 +132,20 @@ export class P2PNetwork {
   onConsensus: ((msg: SignedMessage, from: string) => void) | null = null;
   onStatus: ((height: bigint, round: number, from: string) => void) | null = null;
   onTx: ((payload: Uint8Array, from: string) => void) | null = null;
+  /** A peer's first connection opened (true) or its last one closed (false). */
+  onPeerConnection: ((peerId: string, connected: boolean) => void) | null = null;
   /** Serves blocks [from, from+max) that this node has decided. */
   syncProvider: ((from: bigint, max: number) => Promise<SyncBlock[]>) | null = null;
   readonly topics: { consensus: string; tx: string };
-  readonly stats = { published: 0, received: 0, malformed: 0, syncServed: 0, syncRequested: 0 };
+  readonly stats = {
+    published: 0,
+    publishedBytes: 0,
+    received: 0,
+    receivedBytes: 0,
+    malformed: 0,
+    syncServed: 0,
+    syncRequested: 0,
+  };
   private readonly log: Logger;
   private redial: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -193,6 +203,7 @@ export class P2PNetwork {
       const m = evt.detail;
       const from = m.type === 'signed' ? m.from.toString() : '';
       this.stats.received++;
+      this.stats.receivedBytes += m.data.length;
       try {
         if (m.topic === this.topics.consensus) this.handleConsensus(m.data, from);
         else if (m.topic === this.topics.tx) this.onTx?.(m.data, from);
@@ -201,6 +212,10 @@ export class P2PNetwork {
         this.log.debug({ err: (err as Error).message, from }, 'dropping malformed gossip');
       }
     });
+    this.node.addEventListener('peer:connect', (evt) => this.onPeerConnection?.(evt.detail.toString(), true));
+    this.node.addEventListener('peer:disconnect', (evt) =>
+      this.onPeerConnection?.(evt.detail.toString(), false),
+    );
     await this.node.handle(
       syncProtocol(this.cfg.chainId),
       ({ stream }) => {
@@ -248,6 +263,7 @@ export class P2PNetwork {
   private publish(topic: string, data: Uint8Array): void {
     if (this.stopped) return;
     this.stats.published++;
+    this.stats.publishedBytes += data.length;
     this.node.services.pubsub.publish(topic, data).catch((err: Error) => {
       this.log.debug({ err: err.message, topic }, 'publish failed');
     });
