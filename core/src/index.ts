@@ -18,6 +18,7 @@ export * from './state/state.ts';
 export * from './state/apply.ts';
 export * from './state/privacyApply.ts';
 export * from './state/publicReplay.ts';
+export * from './state/noteJson.ts';
 export * from './block/publicData.ts';
 export * from './block/block.ts';
 export * from './params.ts';

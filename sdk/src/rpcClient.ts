@@ -1,4 +1,4 @@
-import { type Point, type Tx, type TxJson, txToJson } from '@tessera/core';
+import { type NoteJson, type Point, type Tx, type TxJson, txToJson } from '@tessera/core';
 
 /** A JSON-RPC error returned by a sequencer, with the protocol error code when there is one. */
 export class RpcError extends Error {
@@ -156,15 +156,7 @@ export type BlockView = {
 };
 
 /** A note as `tessera_getNotes` returns it (decimal strings for field elements and amounts). */
-export type NoteView = {
-  index: number;
-  oneTimeKey: [string, string];
-  txPublicKey: [string, string];
-  assetId: number;
-  amount: string;
-  commitment: string;
-  origin: `0x${string}`;
-};
+export type NoteView = NoteJson;
 
 export type ObserverKeyView = { epoch: string; key: [string, string] };
 

@@ -14,6 +14,7 @@ import {
   chainParams,
   fromHex,
   keyImageTag,
+  noteToJson,
   tryDecodeRingSignature,
   txFromJson,
   txHash,
@@ -194,16 +195,7 @@ export class Ledger {
     const ops: BatchOp[] = [];
     for (let i = before.notes; i < state.notes.length; i++) {
       const n = state.notes[i]!;
-      const rec: NoteRecord = {
-        index: n.index,
-        oneTimeKey: pointJson(n.oneTimeKey),
-        txPublicKey: pointJson(n.txPublicKey),
-        assetId: n.assetId,
-        amount: n.amount.toString(),
-        commitment: n.commitment.toString(),
-        origin: n.origin,
-        height,
-      };
+      const rec: NoteRecord = { ...noteToJson(n), height };
       ops.push(putJson(Keys.note(i), rec));
     }
     for (const { receipt, hash } of receipts) {

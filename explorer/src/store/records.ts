@@ -1,4 +1,4 @@
-import type { Hex } from '@tessera/core';
+import type { Hex, NoteJson } from '@tessera/core';
 
 /*
  * What the explorer stores, as JSON. Integers that can exceed 2^53 are decimal strings, as in
@@ -26,16 +26,7 @@ export type PrivacyMeta = {
 };
 
 /** A note as created by a SHIELD or PRIVATE_TRANSFER (public data; the owner stays unknown). */
-export type NoteRecord = {
-  index: number;
-  oneTimeKey: [string, string];
-  txPublicKey: [string, string];
-  assetId: number;
-  amount: string;
-  commitment: string;
-  origin: Hex;
-  height: string;
-};
+export type NoteRecord = NoteJson & { height: string };
 
 /** A spent key-image tag and the transaction that spent it. */
 export type KeyImageRecord = { tag: string; keyImage?: [string, string]; txHash?: Hex; height: string };

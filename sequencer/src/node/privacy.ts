@@ -4,6 +4,7 @@ import {
   type KeyImageRecord,
   type L2State,
   type Note,
+  type NoteJson,
   type ObserverKeyRecord,
   type ObserverKeyTx,
   ProtocolError,
@@ -15,6 +16,8 @@ import {
   applyTx,
   checkRingTx,
   checkShield,
+  noteFromJson,
+  noteToJson,
 } from '@tessera/core';
 import type { BatchOp, KVStore } from '@tessera/core/storage/kv';
 
@@ -33,15 +36,6 @@ const noteKey = (index: number) => `n/${index.toString().padStart(10, '0')}`;
 const keyImageKey = (tag: bigint) => `i/${tag.toString(16).padStart(64, '0')}`;
 const observerKey = (epoch: bigint) => `o/${epoch.toString().padStart(20, '0')}`;
 
-type NoteJson = {
-  index: number;
-  oneTimeKey: [string, string];
-  txPublicKey: [string, string];
-  assetId: number;
-  amount: string;
-  commitment: string;
-  origin: Hex;
-};
 type KeyImageJson = { tag: string; keyImage?: [string, string]; txHash?: Hex };
 type ObserverJson = { epoch: string; key: [string, string] };
 type RootsJson = { notesRoot: string; keyImagesRoot: string; notes: number };
@@ -50,30 +44,6 @@ const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
 const pt = (p: readonly [bigint, bigint]): [string, string] => [p[0].toString(), p[1].toString()];
 const unpt = (p: [string, string]): [bigint, bigint] => [BigInt(p[0]), BigInt(p[1])];
-
-export function noteToJson(n: Note): NoteJson {
-  return {
-    index: n.index,
-    oneTimeKey: pt(n.oneTimeKey),
-    txPublicKey: pt(n.txPublicKey),
-    assetId: n.assetId,
-    amount: n.amount.toString(),
-    commitment: n.commitment.toString(),
-    origin: n.origin,
-  };
-}
-
-function noteFromJson(j: NoteJson): Note {
-  return {
-    index: j.index,
-    oneTimeKey: unpt(j.oneTimeKey),
-    txPublicKey: unpt(j.txPublicKey),
-    assetId: j.assetId,
-    amount: BigInt(j.amount),
-    commitment: BigInt(j.commitment),
-    origin: j.origin,
-  };
-}
 
 export function observerKeyToJson(o: ObserverKeyRecord): ObserverJson {
   return { epoch: o.epoch.toString(), key: pt(o.key) };

@@ -8,6 +8,7 @@ import {
   TxType,
   accountToJson,
   headerToJson,
+  noteToJson,
   txFromJson,
   txToJson,
 } from '@tessera/core';
@@ -18,7 +19,7 @@ import { z } from 'zod';
 import type { Hex } from '../consensus/types.ts';
 import { MempoolError } from './mempool.ts';
 import type { CommittedBlock, SequencerNode, TxOutcome } from './node.ts';
-import { noteToJson, observerKeyToJson } from './privacy.ts';
+import { observerKeyToJson } from './privacy.ts';
 import { blockFromValue, decodeWithHint, parseBlockValue, wireFromTx } from './txwire.ts';
 
 export const RpcErrorCode = {

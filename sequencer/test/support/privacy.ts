@@ -2,6 +2,7 @@
 // notes a node serves, spends with the owner's one-time secret (core's builders).
 import {
   type Note,
+  type NoteJson,
   type ObserverKeyTx,
   type PrivateTransferTx,
   type ShieldTx,
@@ -114,15 +115,7 @@ export function rotation(
 }
 
 /** Notes as a node serves them over tessera_getNotes. */
-export type NoteView = {
-  index: number;
-  oneTimeKey: [string, string];
-  txPublicKey: [string, string];
-  assetId: number;
-  amount: string;
-  commitment: string;
-  origin: string;
-};
+export type NoteView = NoteJson;
 
 export function noteFromView(v: NoteView): NoteLike {
   return {
