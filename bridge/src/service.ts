@@ -6,7 +6,15 @@ import { mkdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { join } from 'node:path';
 import { tesseraBridgeAbi, tesseraRollupAbi } from '@tessera/contracts';
-import { type Account, type AssetInfo, DEVNET_ASSETS, type KVStore, RocksKV } from '@tessera/core';
+import {
+  type Account,
+  type AssetInfo,
+  DEVNET_ASSETS,
+  type KVStore,
+  type PrivacyParams,
+  RocksKV,
+  chainParams,
+} from '@tessera/core';
 import { readRollupInfo } from '@tessera/sdk/auditor/l1Reader';
 import { http, type Address, type LocalAccount, type PublicClient, createPublicClient } from 'viem';
 import { BatchPoster } from './batchPoster.ts';
@@ -31,6 +39,8 @@ export type BridgeServiceConfig = {
   dataDir: string;
   genesis?: readonly Account[];
   assets?: AssetInfo[];
+  /** Privacy parameters of the chain (observer keys, regulator admin); default the devnet's. */
+  privacy?: PrivacyParams;
   confirmations?: number;
   depositConfirmations?: number;
   pollIntervalMs?: number;
@@ -67,11 +77,13 @@ export async function startBridgeService(c: BridgeServiceConfig): Promise<Bridge
   const info = await readRollupInfo(client, c.rollup);
   mkdirSync(c.dataDir, { recursive: true });
   const store: KVStore = await RocksKV.open(join(c.dataDir, 'db'));
-  const params = {
+  // chainParams' defaults are the devnet's (assets, privacy keys); a deployment passes its own.
+  const params = chainParams({
     chainId: info.l2ChainId,
     tree: { arity: info.arity as 2 | 4, depth: info.depth },
     assets: c.assets ?? DEVNET_ASSETS,
-  };
+    ...(c.privacy ? { privacy: c.privacy } : {}),
+  });
   const openReplica = () => L2Replica.open(store, params, info.slots, c.genesis ?? []);
   const txs = await TxManager.open({
     client,
