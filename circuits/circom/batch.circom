@@ -35,7 +35,7 @@ template Sponge15(n) {
 // The batch circuit: N slots over an A-ary accounts tree of depth D (docs/CIRCUITS.md).
 // Single public signal: publicInput = H(prevStateRoot, stateRoot, kHi, kLo, c, y) (docs/PROTOCOL.md).
 template Batch(N, A, D, CHAIN_ID) {
-    // ---- state before the batch
+    // ---- state before the batch (notesRoot / keyImagesRoot: the hash-chain accumulators)
     signal input accountsRoot;
     signal input assetsRoot;
     signal input notesRoot;
@@ -44,7 +44,7 @@ template Batch(N, A, D, CHAIN_ID) {
     // ---- the batch's L1 data hash k = keccak(...), split
     signal input kHi;
     signal input kLo;
-    // ---- the compacted regions of E as published (registrations, exits)
+    // ---- the compacted regions of E as published (extras: registrations and privacy txs; exits)
     signal input regData[3 * N];
     signal input exitData[2 * N];
 
@@ -53,6 +53,10 @@ template Batch(N, A, D, CHAIN_ID) {
     signal input isRegister[N];
     signal input isTransfer[N];
     signal input isWithdraw[N];
+    signal input isShield[N];
+    signal input isPrivate[N];
+    signal input isUnshield[N];
+    signal input isObserverKey[N];
     signal input amountF[N];
     signal input depAmount[N];
     signal input depAsset[N];
@@ -60,6 +64,11 @@ template Batch(N, A, D, CHAIN_ID) {
     signal input sigR8x[N];
     signal input sigR8y[N];
     signal input sigS[N];
+    signal input noteX[N];
+    signal input noteY[N];
+    signal input keyImageTag[N];
+    signal input binding[N];
+    signal input privAsset[N];
     signal input fromIdx[N];
     signal input fromAx[N];
     signal input fromAy[N];
@@ -101,10 +110,16 @@ template Batch(N, A, D, CHAIN_ID) {
         slot[i].nextIndexIn <== i == 0 ? nextIndex : slot[i - 1].nextIndexOut;
         slot[i].depositsOnlyIn <== i == 0 ? 1 : slot[i - 1].depositsOnlyOut;
         slot[i].activeIn <== i == 0 ? 1 : slot[i - 1].activeOut;
+        slot[i].notesAccIn <== i == 0 ? notesRoot : slot[i - 1].notesAccOut;
+        slot[i].keysAccIn <== i == 0 ? keyImagesRoot : slot[i - 1].keysAccOut;
         slot[i].isDeposit <== isDeposit[i];
         slot[i].isRegister <== isRegister[i];
         slot[i].isTransfer <== isTransfer[i];
         slot[i].isWithdraw <== isWithdraw[i];
+        slot[i].isShield <== isShield[i];
+        slot[i].isPrivate <== isPrivate[i];
+        slot[i].isUnshield <== isUnshield[i];
+        slot[i].isObserverKey <== isObserverKey[i];
         slot[i].amountF <== amountF[i];
         slot[i].depAmount <== depAmount[i];
         slot[i].depAsset <== depAsset[i];
@@ -112,6 +127,11 @@ template Batch(N, A, D, CHAIN_ID) {
         slot[i].sigR8x <== sigR8x[i];
         slot[i].sigR8y <== sigR8y[i];
         slot[i].sigS <== sigS[i];
+        slot[i].noteX <== noteX[i];
+        slot[i].noteY <== noteY[i];
+        slot[i].keyImageTag <== keyImageTag[i];
+        slot[i].binding <== binding[i];
+        slot[i].privAsset <== privAsset[i];
         slot[i].fromIdx <== fromIdx[i];
         slot[i].fromAx <== fromAx[i];
         slot[i].fromAy <== fromAy[i];
@@ -136,10 +156,10 @@ template Batch(N, A, D, CHAIN_ID) {
     component newRoot = Poseidon(4);
     newRoot.inputs[0] <== slot[N - 1].accRootOut;
     newRoot.inputs[1] <== assetsRoot;
-    newRoot.inputs[2] <== notesRoot;
-    newRoot.inputs[3] <== keyImagesRoot;
+    newRoot.inputs[2] <== slot[N - 1].notesAccOut;
+    newRoot.inputs[3] <== slot[N - 1].keysAccOut;
 
-    // ---- E = slot elements ‖ registrations ‖ exits, its commitment c and evaluation y at z
+    // ---- E = slot elements ‖ extras ‖ exits, its commitment c and evaluation y at z
     signal E[7 * N];
     for (var i = 0; i < N; i++) {
         E[2 * i] <== slot[i].e0;
@@ -158,13 +178,19 @@ template Batch(N, A, D, CHAIN_ID) {
     y.v <== E;
     y.x <== z.out;
 
-    // ---- the published registration/exit regions are the compaction of what the slots applied.
+    // ---- the published extras/exit regions are the compaction of what the slots applied.
     // Checked as polynomial identities at z2, a challenge derived after both sides are fixed:
-    // the regions through c, the applied values through the pre- and post-state roots and c.
-    component z2 = Poseidon(3);
+    // the regions through c, the applied values through the pre- and post-state roots and c, and
+    // the applied values nothing else binds (bindings, observer keys) through `free`.
+    signal free[N];
+    for (var i = 0; i < N; i++) free[i] <== slot[i].free;
+    component freeC = Sponge15(N);
+    freeC.v <== free;
+    component z2 = Poseidon(4);
     z2.inputs[0] <== z.out;
     z2.inputs[1] <== prevRoot.out;
     z2.inputs[2] <== newRoot.out;
+    z2.inputs[3] <== freeC.out;
     signal z2sq <== z2.out * z2.out;
     signal z2cu <== z2sq * z2.out;
 
@@ -191,10 +217,10 @@ template Batch(N, A, D, CHAIN_ID) {
     exPow[0] <== 1;
     exSum[0] <== 0;
     for (var i = 0; i < N; i++) {
-        regQ[i] <== isRegister[i] * regPow[i];
-        regT1[i] <== slot[i].regAy * z2.out;
-        regT2[i] <== slot[i].regEth * z2sq;
-        regTerm[i] <== regQ[i] * (slot[i].regAx + regT1[i] + regT2[i]);
+        regQ[i] <== slot[i].hasExtras * regPow[i];
+        regT1[i] <== slot[i].extra1 * z2.out;
+        regT2[i] <== slot[i].extra2 * z2sq;
+        regTerm[i] <== regQ[i] * (slot[i].extra0 + regT1[i] + regT2[i]);
         regSum[i + 1] <== regSum[i] + regTerm[i];
         regPow[i + 1] <== regPow[i] + regQ[i] * (z2cu - 1);
 

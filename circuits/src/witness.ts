@@ -1,7 +1,7 @@
 /**
  * Circuit inputs for a block, built by replaying it with core's state transition (the oracle):
- * every transaction goes through `applyTx`, and after each one the accounts root the circuit will
- * compute (FROM unit, then TO unit) is checked against core's tree.
+ * every transaction goes through `applyTx`, and after each one the accounts root and the notes /
+ * key-image accumulators the circuit will compute are checked against core's state.
  */
 import {
   type Account,
@@ -10,7 +10,10 @@ import {
   FIELD_MODULUS,
   L2State,
   MemoryNodeStore,
+  type Point,
+  ProtocolError,
   type Receipt,
+  type RingTx,
   SUBGROUP_ORDER,
   SparseMerkleTree,
   type Tx,
@@ -21,13 +24,21 @@ import {
   applyTx,
   batchData,
   batchPublicInput,
+  checkDenomination,
+  checkObserver,
   commitBatch,
   emptySubtreeHashes,
   encodeFloat40,
+  fromHex,
+  keyImageTag,
   mulPoint,
+  noteCommitment,
   packAccountMeta,
   poseidon,
+  privacyBinding,
+  replayPublicRecord,
   splitHash,
+  tryDecodeRingSignature,
 } from '@tessera/core';
 import type { BatchParams } from './config.ts';
 
@@ -58,6 +69,10 @@ type SlotInput = {
   isRegister: bigint;
   isTransfer: bigint;
   isWithdraw: bigint;
+  isShield: bigint;
+  isPrivate: bigint;
+  isUnshield: bigint;
+  isObserverKey: bigint;
   amountF: bigint;
   depAmount: bigint;
   depAsset: bigint;
@@ -65,6 +80,11 @@ type SlotInput = {
   sigR8x: bigint;
   sigR8y: bigint;
   sigS: bigint;
+  noteX: bigint;
+  noteY: bigint;
+  keyImageTag: bigint;
+  binding: bigint;
+  privAsset: bigint;
   fromIdx: bigint;
   fromAx: bigint;
   fromAy: bigint;
@@ -91,6 +111,10 @@ const SLOT_KEYS: (keyof SlotInput)[] = [
   'isRegister',
   'isTransfer',
   'isWithdraw',
+  'isShield',
+  'isPrivate',
+  'isUnshield',
+  'isObserverKey',
   'amountF',
   'depAmount',
   'depAsset',
@@ -98,6 +122,11 @@ const SLOT_KEYS: (keyof SlotInput)[] = [
   'sigR8x',
   'sigR8y',
   'sigS',
+  'noteX',
+  'noteY',
+  'keyImageTag',
+  'binding',
+  'privAsset',
   'fromIdx',
   'fromAx',
   'fromAy',
@@ -152,6 +181,10 @@ function emptySlot(d: number, a: number): SlotInput {
     isRegister: 0n,
     isTransfer: 0n,
     isWithdraw: 0n,
+    isShield: 0n,
+    isPrivate: 0n,
+    isUnshield: 0n,
+    isObserverKey: 0n,
     amountF: 0n,
     depAmount: 0n,
     depAsset: 0n,
@@ -159,6 +192,11 @@ function emptySlot(d: number, a: number): SlotInput {
     sigR8x: 0n,
     sigR8y: 0n,
     sigS: 0n,
+    noteX: 0n,
+    noteY: 0n,
+    keyImageTag: 0n,
+    binding: 0n,
+    privAsset: 0n,
     fromIdx: 0n,
     fromAx: 0n,
     fromAy: 0n,
@@ -229,6 +267,20 @@ export type AddOptions = {
 };
 
 /**
+ * States rebuilt from a pre-state witness (`stateFromPreState`). They hold the accumulators and
+ * the observer key in force but not the notes or the spent key images, so a ring transaction's
+ * ring, key-image freshness and ring signature — rules the proof does not cover, checked by the
+ * sequencer quorum that committed the block — cannot be re-checked there: its effects are applied
+ * with core's `replayPublicRecord` (what the proof constrains) instead of `applyTx`.
+ */
+const partialStates = new WeakSet<L2State>();
+
+/** A point B with 8·B = P (the circuit's subgroup witness); any point for invalid inputs. */
+function eighth(p: Point): Point {
+  return mulPoint(p, INV8);
+}
+
+/**
  * Builds the circuit input of one block, transaction by transaction. The state is advanced to the
  * post-state of the block.
  */
@@ -238,7 +290,15 @@ export class BatchWitnessBuilder {
   private readonly receipts: Receipt[] = [];
   private readonly assets: SparseMerkleTree;
   readonly prevStateRoot: bigint;
-  private readonly start: { accountsRoot: bigint; nextIndex: number };
+  private readonly start: {
+    accountsRoot: bigint;
+    nextIndex: number;
+    notesRoot: bigint;
+    keyImagesRoot: bigint;
+  };
+  /** The accumulators as the circuit chains them (checked against core's after every slot). */
+  private notesAcc: bigint;
+  private keysAcc: bigint;
   private readonly indexBits: number;
 
   constructor(
@@ -254,7 +314,14 @@ export class BatchWitnessBuilder {
     }
     this.assets = assetsTree(state.params);
     this.prevStateRoot = state.stateRoot();
-    this.start = { accountsRoot: state.tree.root, nextIndex: state.nextIndex };
+    this.start = {
+      accountsRoot: state.tree.root,
+      nextIndex: state.nextIndex,
+      notesRoot: state.notesRoot,
+      keyImagesRoot: state.keyImagesRoot,
+    };
+    this.notesAcc = state.notesRoot;
+    this.keysAcc = state.keyImagesRoot;
     this.indexBits = Math.log2(arity) * depth;
   }
 
@@ -278,9 +345,12 @@ export class BatchWitnessBuilder {
     };
 
     // pre-state of the accounts this slot opens
-    const fromIndex = tx.type === TxType.TRANSFER || tx.type === TxType.WITHDRAW ? tx.from : undefined;
+    const fromIndex =
+      tx.type === TxType.TRANSFER || tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD
+        ? tx.from
+        : undefined;
     const toIndex =
-      tx.type === TxType.TRANSFER
+      tx.type === TxType.TRANSFER || tx.type === TxType.UNSHIELD
         ? tx.to
         : tx.type === TxType.DEPOSIT
           ? Number(BigInt(tx.to) % capacity)
@@ -290,10 +360,14 @@ export class BatchWitnessBuilder {
     const preFrom = fromIndex !== undefined ? snapshot(fromIndex) : undefined;
     const preTo = toIndex !== undefined ? snapshot(toIndex) : undefined;
 
-    const receipt = options.force ? forceApply(state, tx) : applyTxChecked(state, tx);
+    const receipt = options.force
+      ? forceApply(state, tx)
+      : partialStates.has(state) && (tx.type === TxType.PRIVATE_TRANSFER || tx.type === TxType.UNSHIELD)
+        ? applyCommittedRingTx(state, tx)
+        : applyTx(state, tx);
 
     // ---- FROM unit
-    if (tx.type === TxType.TRANSFER || tx.type === TxType.WITHDRAW) {
+    if (tx.type === TxType.TRANSFER || tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD) {
       const post = state.account(tx.from);
       if (!preFrom || !post) throw new WitnessError('BAD_PRESTATE', `sender ${tx.from} missing`);
       withAccount(slot, 'from', preFrom);
@@ -305,7 +379,11 @@ export class BatchWitnessBuilder {
       slot.sigS = tx.signature.S;
       slot.amountF = encodeAmount(tx.amount);
       if (tx.type === TxType.TRANSFER) slot.isTransfer = 1n;
-      else slot.isWithdraw = 1n;
+      else if (tx.type === TxType.WITHDRAW) slot.isWithdraw = 1n;
+      else {
+        slot.isShield = 1n;
+        slot.privAsset = BigInt(preFrom.assetId);
+      }
     } else if (tx.type === TxType.REGISTER) {
       const id = BigInt(tx.assetId);
       const leaf = id < capacity ? this.assets.leaf(id) : 0n;
@@ -317,7 +395,12 @@ export class BatchWitnessBuilder {
     }
 
     // ---- TO unit
-    if (tx.type === TxType.TRANSFER || tx.type === TxType.DEPOSIT || tx.type === TxType.REGISTER) {
+    if (
+      tx.type === TxType.TRANSFER ||
+      tx.type === TxType.DEPOSIT ||
+      tx.type === TxType.REGISTER ||
+      tx.type === TxType.UNSHIELD
+    ) {
       const idx = BigInt(toIndex!);
       const post = state.account(toIndex!);
       withAccount(slot, 'to', tx.type === TxType.REGISTER ? post : preTo);
@@ -335,7 +418,7 @@ export class BatchWitnessBuilder {
         slot.depositor = BigInt(tx.depositor);
       } else if (tx.type === TxType.REGISTER) {
         slot.isRegister = 1n;
-        const root = mulPoint(tx.publicKey, INV8);
+        const root = eighth(tx.publicKey);
         slot.keyRootX = root[0];
         slot.keyRootY = root[1];
       } else {
@@ -345,19 +428,86 @@ export class BatchWitnessBuilder {
       slot.toChildren = pathChildren(tree, 0n, 0n);
     }
 
-    // core is the oracle: its tree after the transaction must be the one the circuit computes
+    // ---- notes, key images, observer keys (values as core published them: the receipt)
+    this.privacySlot(slot, tx, receipt);
+
+    // core is the oracle: its tree and accumulators after the transaction must be the ones the
+    // circuit computes
     const circuitRoot = tree.root;
     state.stateRoot();
-    if (!options.force && state.tree.root !== circuitRoot) {
-      throw new WitnessError(
-        'ROOT_MISMATCH',
-        `slot ${this.slots.length}: circuit root ${circuitRoot} ≠ core root ${state.tree.root}`,
-      );
+    if (!options.force) {
+      if (state.tree.root !== circuitRoot) {
+        throw new WitnessError(
+          'ROOT_MISMATCH',
+          `slot ${this.slots.length}: circuit root ${circuitRoot} ≠ core root ${state.tree.root}`,
+        );
+      }
+      if (state.notesRoot !== this.notesAcc || state.keyImagesRoot !== this.keysAcc) {
+        throw new WitnessError(
+          'ROOT_MISMATCH',
+          `slot ${this.slots.length}: circuit accumulators (${this.notesAcc}, ${this.keysAcc}) ≠ core (${state.notesRoot}, ${state.keyImagesRoot})`,
+        );
+      }
     }
     this.slots.push(slot);
     this.txs.push(tx);
     this.receipts.push(receipt);
     return receipt;
+  }
+
+  private privacySlot(slot: SlotInput, tx: Tx, receipt: Receipt): void {
+    const setPoint = (p: Point) => {
+      slot.noteX = p[0];
+      slot.noteY = p[1];
+      const root = eighth(p);
+      slot.keyRootX = root[0];
+      slot.keyRootY = root[1];
+    };
+    switch (tx.type) {
+      case TxType.SHIELD: {
+        if (receipt.type !== TxType.SHIELD) throw new WitnessError('BAD_PRESTATE', 'shield receipt expected');
+        setPoint(tx.output.oneTimeKey);
+        slot.binding = receipt.binding;
+        this.notesAcc = poseidon([this.notesAcc, receipt.noteCommitment]);
+        return;
+      }
+      case TxType.PRIVATE_TRANSFER: {
+        if (receipt.type !== TxType.PRIVATE_TRANSFER)
+          throw new WitnessError('BAD_PRESTATE', 'private transfer receipt expected');
+        slot.isPrivate = 1n;
+        slot.amountF = encodeAmount(tx.amount);
+        setPoint(tx.output.oneTimeKey);
+        slot.privAsset = BigInt(tx.assetId);
+        slot.keyImageTag = receipt.keyImageTag;
+        slot.binding = receipt.binding;
+        this.keysAcc = poseidon([this.keysAcc, receipt.keyImageTag]);
+        this.notesAcc = poseidon([this.notesAcc, receipt.noteCommitment]);
+        return;
+      }
+      case TxType.UNSHIELD: {
+        if (receipt.type !== TxType.UNSHIELD)
+          throw new WitnessError('BAD_PRESTATE', 'unshield receipt expected');
+        slot.isUnshield = 1n;
+        slot.amountF = encodeAmount(tx.amount);
+        slot.privAsset = BigInt(tx.assetId);
+        slot.keyImageTag = receipt.keyImageTag;
+        slot.binding = receipt.binding;
+        this.keysAcc = poseidon([this.keysAcc, receipt.keyImageTag]);
+        return;
+      }
+      case TxType.OBSERVER_KEY:
+        slot.isObserverKey = 1n;
+        setPoint(tx.key);
+        slot.privAsset = tx.epoch;
+        return;
+      case TxType.REGISTER:
+      case TxType.TRANSFER:
+      case TxType.DEPOSIT:
+      case TxType.WITHDRAW:
+        return;
+      default:
+        throw new WitnessError('BAD_PRESTATE', `unknown transaction type ${(tx as { type: unknown }).type}`);
+    }
   }
 
   /** Pad with NOOPs and produce the circuit input and the public values. */
@@ -378,8 +528,8 @@ export class BatchWitnessBuilder {
     const input: CircuitInput = {
       accountsRoot: str(this.start.accountsRoot),
       assetsRoot: str(state.assetsRoot),
-      notesRoot: str(state.notesRoot),
-      keyImagesRoot: str(state.keyImagesRoot),
+      notesRoot: str(this.start.notesRoot),
+      keyImagesRoot: str(this.start.keyImagesRoot),
       nextIndex: str(BigInt(this.start.nextIndex)),
       kHi: str(kHi),
       kLo: str(kLo),
@@ -414,14 +564,41 @@ function encodeAmount(amount: bigint): bigint {
   }
 }
 
-function applyTxChecked(state: L2State, tx: Tx): Receipt {
-  return applyTx(state, tx);
+/** The key-image tag of a ring transaction (its signature decoded). */
+function ringTag(tx: RingTx): bigint {
+  const sig = tryDecodeRingSignature(fromHex(tx.ringSignature));
+  if (!sig || sig.s1.length !== tx.ring.length) {
+    throw new ProtocolError('BAD_RING_SIGNATURE', 'ring signature is malformed or sized for another ring');
+  }
+  return keyImageTag(sig.keyImage);
+}
+
+/**
+ * A committed ring transaction on a pre-state witness (see `partialStates`): the rules the state
+ * can check (denomination, observer epoch, recipient, key image not spent earlier in the block),
+ * then exactly the effects core replays from the transaction's public data.
+ */
+function applyCommittedRingTx(state: L2State, tx: RingTx): Receipt {
+  checkDenomination(state, tx.assetId, tx.amount);
+  checkObserver(state, tx.observerEpoch);
+  const tag = ringTag(tx);
+  const binding = privacyBinding(tx, state.chainId);
+  const isPrivate = tx.type === TxType.PRIVATE_TRANSFER;
+  return replayPublicRecord(
+    state,
+    { type: tx.type, from: tx.assetId, to: isPrivate ? 0 : tx.to, amount: tx.amount },
+    {
+      ax: tag,
+      ay: isPrivate ? noteCommitment(tx.output.oneTimeKey, tx.assetId, tx.amount) : 0n,
+      ethAddress: binding,
+    },
+  ).receipt;
 }
 
 /**
  * The effect of a transaction without any rule (tests only): nonce + 1 and debit for the sender,
  * credit for the recipient, a fresh account for a registration, deposits always credited when the
- * recipient exists.
+ * recipient exists, notes and key images folded whatever their values.
  */
 function forceApply(state: L2State, tx: Tx): Receipt {
   switch (tx.type) {
@@ -471,6 +648,43 @@ function forceApply(state: L2State, tx: Tx): Receipt {
       state.nextIndex = index + 1;
       return { type: TxType.REGISTER, accountIndex: index };
     }
+    case TxType.SHIELD: {
+      const from = state.account(tx.from)!;
+      state.putAccount({ ...from, nonce: from.nonce + 1n, balance: fe(from.balance - tx.amount) });
+      const cm = noteCommitment(tx.output.oneTimeKey, from.assetId, tx.amount);
+      state.foldNoteCommitment(cm);
+      return {
+        type: TxType.SHIELD,
+        noteIndex: -1,
+        noteCommitment: cm,
+        binding: privacyBinding(tx, state.chainId),
+      };
+    }
+    case TxType.PRIVATE_TRANSFER: {
+      const tag = ringTag(tx);
+      const cm = noteCommitment(tx.output.oneTimeKey, tx.assetId, tx.amount);
+      state.addKeyImage(tag, {});
+      state.foldNoteCommitment(cm);
+      return {
+        type: TxType.PRIVATE_TRANSFER,
+        noteIndex: -1,
+        noteCommitment: cm,
+        keyImageTag: tag,
+        binding: privacyBinding(tx, state.chainId),
+      };
+    }
+    case TxType.UNSHIELD: {
+      const tag = ringTag(tx);
+      const to = state.account(tx.to)!;
+      state.addKeyImage(tag, {});
+      state.putAccount({ ...to, balance: fe(to.balance + tx.amount) });
+      return { type: TxType.UNSHIELD, keyImageTag: tag, binding: privacyBinding(tx, state.chainId) };
+    }
+    case TxType.OBSERVER_KEY:
+      state.addObserverKey({ epoch: tx.epoch, key: tx.key });
+      return { type: TxType.OBSERVER_KEY, epoch: tx.epoch };
+    default:
+      throw new WitnessError('BAD_PRESTATE', `unknown transaction type ${(tx as { type: unknown }).type}`);
   }
 }
 
@@ -483,6 +697,11 @@ export type PreStateWitness = {
   accountsRoot: string;
   nextIndex: number;
   nextDepositIndex: string;
+  /** The notes and key-image accumulators (decimal). */
+  notesRoot: string;
+  keyImagesRoot: string;
+  /** The observer key in force (privacy transactions must use its epoch), if any. */
+  observerKey: { epoch: string; key: [string, string] } | null;
   /** Accounts the block touches (core's account JSON; ethAddress a 0x-prefixed hex string). */
   accounts: (Omit<AccountJson, 'ethAddress' | 'publicKey'> & {
     ethAddress: string;
@@ -501,8 +720,8 @@ export function touchedIndexes(state: L2State, txs: readonly Tx[]): bigint[] {
     if (tx.type === TxType.TRANSFER) {
       set.add(BigInt(tx.from) % cap);
       set.add(BigInt(tx.to) % cap);
-    } else if (tx.type === TxType.WITHDRAW) set.add(BigInt(tx.from) % cap);
-    else if (tx.type === TxType.DEPOSIT) set.add(BigInt(tx.to) % cap);
+    } else if (tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD) set.add(BigInt(tx.from) % cap);
+    else if (tx.type === TxType.DEPOSIT || tx.type === TxType.UNSHIELD) set.add(BigInt(tx.to) % cap);
     else if (tx.type === TxType.REGISTER) {
       if (next < cap) set.add(next);
       next += 1n;
@@ -541,18 +760,26 @@ export function extractPreState(state: L2State, txs: readonly Tx[]): PreStateWit
     });
     nodes.set(`${tree.shape.depth}:0`, [tree.shape.depth, 0n, cur]);
   }
+  const observer = state.currentObserverKey();
   return {
     accountsRoot: tree.root.toString(),
     nextIndex: state.nextIndex,
     nextDepositIndex: state.nextDepositIndex.toString(),
+    notesRoot: state.notesRoot.toString(),
+    keyImagesRoot: state.keyImagesRoot.toString(),
+    observerKey: observer
+      ? { epoch: observer.epoch.toString(), key: [observer.key[0].toString(), observer.key[1].toString()] }
+      : null,
     accounts,
     nodes: [...nodes.values()].map(([l, i, v]) => [l, i.toString(), v.toString()]),
   };
 }
 
 /**
- * A state holding only the witnessed accounts and tree nodes (prover side). Every read the block's
- * transactions make is covered, so core's `applyTx` and tree updates behave as on the full state.
+ * A state holding only the witnessed accounts and tree nodes, the accumulators and the observer
+ * key in force (prover side). Every read the block's account transactions make is covered, so
+ * core's `applyTx` and tree updates behave as on the full state; ring transactions are applied as
+ * committed (see `partialStates`).
  */
 export function stateFromPreState(params: ChainParams, w: PreStateWitness): L2State {
   const store = new MemoryNodeStore();
@@ -591,6 +818,17 @@ export function stateFromPreState(params: ChainParams, w: PreStateWitness): L2St
   }
   state.nextIndex = w.nextIndex;
   state.nextDepositIndex = BigInt(w.nextDepositIndex);
+  const observer = w.observerKey;
+  state.loadPrivacy({
+    notes: [],
+    keyImages: [],
+    observerKeys: observer
+      ? [{ epoch: BigInt(observer.epoch), key: [BigInt(observer.key[0]), BigInt(observer.key[1])] }]
+      : [],
+    notesRoot: BigInt(w.notesRoot),
+    keyImagesRoot: BigInt(w.keyImagesRoot),
+  });
+  partialStates.add(state);
   if (state.tree.root.toString() !== w.accountsRoot) {
     throw new WitnessError(
       'BAD_PRESTATE',
@@ -600,9 +838,21 @@ export function stateFromPreState(params: ChainParams, w: PreStateWitness): L2St
   return state;
 }
 
-/** Build the whole block's witness (all transactions through core). */
+/**
+ * Build the whole block's witness (all transactions through core). All or nothing: if a
+ * transaction is rejected the state is rolled back to where it was and the error rethrown.
+ */
 export function buildBlockWitness(state: L2State, txs: readonly Tx[], circuit: BatchParams): BatchWitness {
-  const b = new BatchWitnessBuilder(state, circuit);
-  for (const tx of txs) b.add(tx);
-  return b.finish();
+  state.checkpoint();
+  try {
+    const b = new BatchWitnessBuilder(state, circuit);
+    for (const tx of txs) b.add(tx);
+    const w = b.finish();
+    state.release();
+    return w;
+  } catch (err) {
+    state.rollback();
+    state.stateRoot();
+    throw err;
+  }
 }

@@ -194,7 +194,7 @@ describe('batch circuit (N=2, A=4, D=3)', () => {
       buildBlockWitness(state, [depositTx(state, 2, (1n << 128n) - 10n - 1000n)], C);
       const b = new BatchWitnessBuilder(state, C);
       b.add(transferTx(state, 1, 1, 2, 100n), { force: true });
-      await expectUnsatisfiable(b.finish().input, /isTransfer \* overflow === 0/);
+      await expectUnsatisfiable(b.finish().input, /credits \* overflow === 0/);
     });
 
     it('deposit after an L2 transaction (deposits must come first, in queue order)', async () => {

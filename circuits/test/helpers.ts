@@ -2,16 +2,30 @@ import {
   type ChainParams,
   type DepositTx,
   L2State,
+  type ObserverKeyPair,
+  type ObserverKeyTx,
+  type PrivateTransferTx,
   type RegisterTx,
+  type ShieldTx,
+  type StealthKeys,
   type TransferTx,
   TxType,
+  type UnshieldTx,
   type WithdrawTx,
   applyTx,
+  buildPrivateTransfer,
+  buildShield,
+  buildUnshield,
   chainParams,
+  devnetPrivacySecrets,
+  observerKeyFromSecret,
+  oneTimeSecret,
   privateKeyToPublicKey,
   registrationMessage,
+  signObserverKey,
   signTransfer,
   signWithdraw,
+  stealthKeysFromSecrets,
 } from '@tessera/core';
 import { keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -133,4 +147,121 @@ export function failingSource(err: unknown): string[] {
       ? `${template}: ${readFileSync(file, 'utf8').split('\n')[line - 1]!.trim()}`
       : `${template}:${line}`;
   });
+}
+
+// ---- privacy transactions (devnet privacy parameters: regulator admin, observer epoch 1)
+
+export const ETH = 10n ** 18n;
+const privacySecrets = devnetPrivacySecrets();
+/** Observer keys by epoch: the devnet's genesis key (1), then deterministic rotations. */
+export function observerKey(epoch: bigint): ObserverKeyPair {
+  return observerKeyFromSecret(epoch === 1n ? privacySecrets.observerSecret : 1000n + epoch, epoch);
+}
+
+/** Deterministic stealth wallets. */
+export function wallet(seed: number): StealthKeys {
+  return stealthKeysFromSecrets(BigInt(seed) * 2n + 101n, BigInt(seed) * 2n + 102n);
+}
+
+/** Account `from` (seed = index, asset 1) shields `amount` to `to`'s stealth address. */
+export function shieldTx(
+  state: L2State,
+  from: number,
+  to: StealthKeys,
+  amount = ETH,
+  nonce?: bigint,
+): ShieldTx {
+  const id = identity(from);
+  const account = state.account(from)!;
+  return buildShield({
+    privateKey: id.l2Key,
+    chainId: state.chainId,
+    account: {
+      index: from,
+      assetId: account.assetId,
+      nonce: nonce ?? account.nonce,
+      publicKey: id.publicKey,
+    },
+    amount,
+    recipient: to.address,
+    observer: observerKey(state.currentObserverKey()!.epoch).publicKey,
+  });
+}
+
+/** The ring spend of note `noteIndex` owned by `owner`: the note and up to `size − 1` decoys. */
+function ringSpend(state: L2State, noteIndex: number, owner: StealthKeys, size: number) {
+  const note = state.notes[noteIndex]!;
+  const others = state.notes
+    .filter((n) => n.assetId === note.assetId && n.amount === note.amount && n.index !== noteIndex)
+    .map((n) => n.index)
+    .slice(0, size - 1);
+  const ring = [...others, noteIndex].sort((a, b) => a - b);
+  return {
+    chainId: state.chainId,
+    assetId: note.assetId,
+    amount: note.amount,
+    ring: ring.map((i) => ({ index: i, oneTimeKey: state.notes[i]!.oneTimeKey })),
+    spentIndex: noteIndex,
+    secretKey: oneTimeSecret(owner, {
+      txPublicKey: note.txPublicKey,
+      oneTimeKey: note.oneTimeKey,
+      outputIndex: 0,
+    }),
+    sender: identity(1).publicKey,
+    senderAddress: owner.address,
+    observer: observerKey(state.currentObserverKey()!.epoch).publicKey,
+  };
+}
+
+export function privateTransferTx(
+  state: L2State,
+  noteIndex: number,
+  owner: StealthKeys,
+  to: StealthKeys,
+  ringSize = 8,
+): PrivateTransferTx {
+  return buildPrivateTransfer({ ...ringSpend(state, noteIndex, owner, ringSize), recipient: to.address });
+}
+
+export function unshieldTx(
+  state: L2State,
+  noteIndex: number,
+  owner: StealthKeys,
+  to: number,
+  ringSize = 8,
+): UnshieldTx {
+  return buildUnshield({ ...ringSpend(state, noteIndex, owner, ringSize), to });
+}
+
+/** The regulator admin registers the observer key of the next epoch. */
+export function rotateObserverTx(state: L2State): ObserverKeyTx {
+  const epoch = state.currentObserverKey()!.epoch + 1n;
+  return signObserverKey(privacySecrets.regulatorAdminKey, state.chainId, {
+    epoch,
+    key: observerKey(epoch).publicKey.key,
+  });
+}
+
+/** Index of the note whose one-time key belongs to `owner` (the latest one). */
+export function noteOf(state: L2State, owner: StealthKeys): number {
+  for (let i = state.notes.length - 1; i >= 0; i--) {
+    const n = state.notes[i]!;
+    try {
+      oneTimeSecret(owner, { txPublicKey: n.txPublicKey, oneTimeKey: n.oneTimeKey, outputIndex: 0 });
+      return i;
+    } catch {}
+  }
+  throw new Error('no note of this wallet');
+}
+
+/**
+ * A privacy-ready state: accounts 1..4 (1–3 hold ETH, 4 holds USDT) with `balance` each, and
+ * `notes` 1-ETH notes shielded (outside any proven block) by accounts 1..3 in turn to wallets
+ * 1..notes.
+ */
+export async function privacyState(c: BatchParams, notes: number, balance = 5n * ETH): Promise<L2State> {
+  const state = await fundedState(c, 4, balance);
+  for (let k = 1; k <= notes; k++) applyTx(state, shieldTx(state, 1 + ((k - 1) % 3), wallet(k)));
+  state.stateRoot();
+  return state;
 }

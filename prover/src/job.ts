@@ -1,7 +1,8 @@
 import { type PreStateWitness, extractPreState } from '@tessera/circuits';
 /**
  * A proving job: one committed block, the pre-state witness the prover needs (the accounts and
- * tree nodes its transactions touch) and the chain parameters. Everything is JSON so a job can be
+ * tree nodes its transactions touch, the notes / key-image accumulators and the observer key in
+ * force) and the chain parameters (with the assets' denominations and the privacy parameters). Everything is JSON so a job can be
  * written by the sequencer and read by any prover process.
  */
 import {
@@ -10,6 +11,7 @@ import {
   type ChainParams,
   type ExecutedBlock,
   type L2State,
+  type Point,
   type Tx,
   decodeBlock,
   encodeBlock,
@@ -20,6 +22,7 @@ import {
 import { z } from 'zod';
 
 const decimal = z.string().regex(/^\d+$/, 'a decimal integer string');
+const point = z.tuple([decimal, decimal]);
 
 export const chainParamsSchema = z.object({
   chainId: decimal,
@@ -35,8 +38,18 @@ export const chainParamsSchema = z.object({
       issuerIndex: z.number().int().nonnegative(),
       maxSupply: decimal,
       policyFlags: z.number().int().nonnegative(),
+      /** Note values (absent: the asset has no privacy). */
+      denominations: z.array(decimal).optional(),
     }),
   ),
+  privacy: z
+    .object({
+      regulatorAdmin: point.optional(),
+      genesisObserverKey: point.optional(),
+      minRingSize: z.number().int().nonnegative(),
+      maxRingSize: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 const accountSchema = z.object({
@@ -55,6 +68,9 @@ export const preStateSchema = z.object({
   accountsRoot: decimal,
   nextIndex: z.number().int().positive(),
   nextDepositIndex: decimal,
+  notesRoot: decimal,
+  keyImagesRoot: decimal,
+  observerKey: z.object({ epoch: decimal, key: point }).nullable(),
   accounts: z.array(accountSchema),
   nodes: z.array(z.tuple([z.number().int().nonnegative(), decimal, decimal])),
 });
@@ -88,20 +104,51 @@ export function jobId(height: bigint | string): string {
   return `block-${BigInt(height).toString().padStart(12, '0')}`;
 }
 
+const pointToJson = (p: Point): [string, string] => [p[0].toString(), p[1].toString()];
+const pointFromJson = (p: [string, string]): Point => [BigInt(p[0]), BigInt(p[1])];
+
 export function chainParamsToJson(p: ChainParams): ProveJob['chain'] {
-  return {
+  const j: ProveJob['chain'] = {
     chainId: p.chainId.toString(),
-    tree: p.tree,
-    assets: p.assets.map((a) => ({ ...a, maxSupply: a.maxSupply.toString() })),
+    tree: { arity: p.tree.arity, depth: p.tree.depth },
+    assets: p.assets.map(({ denominations, ...a }) => ({
+      ...a,
+      maxSupply: a.maxSupply.toString(),
+      ...(denominations ? { denominations: denominations.map((d) => d.toString()) } : {}),
+    })),
   };
+  if (p.privacy) {
+    const { regulatorAdmin, genesisObserverKey, minRingSize, maxRingSize } = p.privacy;
+    j.privacy = {
+      ...(regulatorAdmin ? { regulatorAdmin: pointToJson(regulatorAdmin) } : {}),
+      ...(genesisObserverKey ? { genesisObserverKey: pointToJson(genesisObserverKey) } : {}),
+      minRingSize,
+      maxRingSize,
+    };
+  }
+  return j;
 }
 
 export function chainParamsFromJson(j: ProveJob['chain']): ChainParams {
-  return {
+  const p: ChainParams = {
     chainId: BigInt(j.chainId),
     tree: j.tree,
-    assets: j.assets.map((a) => ({ ...a, maxSupply: BigInt(a.maxSupply) })),
+    assets: j.assets.map(({ denominations, ...a }) => ({
+      ...a,
+      maxSupply: BigInt(a.maxSupply),
+      ...(denominations ? { denominations: denominations.map((d) => BigInt(d)) } : {}),
+    })),
   };
+  if (j.privacy) {
+    const { regulatorAdmin, genesisObserverKey, minRingSize, maxRingSize } = j.privacy;
+    p.privacy = {
+      ...(regulatorAdmin ? { regulatorAdmin: pointFromJson(regulatorAdmin) } : {}),
+      ...(genesisObserverKey ? { genesisObserverKey: pointFromJson(genesisObserverKey) } : {}),
+      minRingSize,
+      maxRingSize,
+    };
+  }
+  return p;
 }
 
 /** The job for `block` from its pre-state witness (see `extractPreState`). */

@@ -16,7 +16,20 @@ import {
 import pino from 'pino';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { depositTx, fundedState, registerTx, transferTx, withdrawTx } from '../../circuits/test/helpers.ts';
+import {
+  depositTx,
+  fundedState,
+  noteOf,
+  privacyState,
+  privateTransferTx,
+  registerTx,
+  rotateObserverTx,
+  shieldTx,
+  transferTx,
+  unshieldTx,
+  wallet,
+  withdrawTx,
+} from '../../circuits/test/helpers.ts';
 import {
   FileJobQueue,
   type ProofResult,
@@ -48,8 +61,8 @@ async function tempDir(): Promise<string> {
 }
 
 /** Blocks 1..n of a small chain, each with its proving job and the public input core expects. */
-async function chain(blocks: ((s: L2State) => Promise<Tx[]>)[]) {
-  const state = await fundedState(C, 3, 1000n);
+async function chain(blocks: ((s: L2State) => Promise<Tx[]>)[], genesis = () => fundedState(C, 3, 1000n)) {
+  const state = await genesis();
   const out: { job: ProveJob; publicInput: bigint }[] = [];
   let parent = `0x${'00'.repeat(32)}` as `0x${string}`;
   for (let i = 0; i < blocks.length; i++) {
@@ -148,6 +161,47 @@ describe('prover service', () => {
     ] as const) {
       const r = (await queue.result(id))!;
       expect(r.publicInput).toBe(expected.toString());
+      expect(await snarkjs.groth16.verify(keys.vkey, r.publicSignals, r.proof)).toBe(true);
+    }
+  }, 300_000);
+
+  it('proves privacy blocks (shield, private transfer, unshield, observer-key rotation) from their JSON jobs', async () => {
+    const blocks = await chain(
+      [
+        async (s) => [
+          shieldTx(s, 1, wallet(20)),
+          privateTransferTx(s, noteOf(s, wallet(1)), wallet(1), wallet(21)),
+        ],
+        async (s) => [unshieldTx(s, noteOf(s, wallet(21)), wallet(21), 2), rotateObserverTx(s)],
+      ],
+      () => privacyState(C, 8),
+    );
+    // the job carries the accumulators, the observer key and the privacy parameters, not the notes
+    const job = JSON.parse(JSON.stringify(blocks[0]!.job)) as ProveJob;
+    expect(job.preState.notesRoot).not.toBe('0');
+    expect(job.preState.observerKey?.epoch).toBe('1');
+    expect(job.chain.assets[0]!.denominations).toContain((10n ** 18n).toString());
+    expect(job.chain.privacy?.minRingSize).toBe(8);
+    const dir = await tempDir();
+    for (const b of blocks) await enqueueProveJob(dir, JSON.parse(JSON.stringify(b.job)));
+    const service = await ProverService.start({
+      queueDir: dir,
+      circuit: C,
+      keys,
+      workers: 1,
+      owner: 'p',
+      logger: silent,
+    });
+    try {
+      await service.drain();
+    } finally {
+      await service.stop();
+    }
+    const queue = await FileJobQueue.open<ProveJob, ProofResult>(dir);
+    for (const [i, b] of blocks.entries()) {
+      expect(await queue.status(jobId(BigInt(i + 1)))).toMatchObject({ state: 'done' });
+      const r = (await queue.result(jobId(BigInt(i + 1))))!;
+      expect(r.publicInput).toBe(b.publicInput.toString());
       expect(await snarkjs.groth16.verify(keys.vkey, r.publicSignals, r.proof)).toBe(true);
     }
   }, 300_000);
