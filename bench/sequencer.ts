@@ -9,12 +9,14 @@
  * Env: BENCH_SEQ_SECONDS (60), BENCH_SEQ_RATE (350 tx/s), BENCH_SEQ_ACCOUNTS (1000). Diagnostics:
  * BENCH_SEQ_LOG (node log level, default warn), BENCH_SEQ_PROF (directory: CPU profile of node 0),
  * BENCH_SEQ_CPU=1 (CPU seconds per process every 2 s), BENCH_SEQ_TIMELINE (file: latency
- * percentiles per second of send time, appended).
+ * percentiles per second of send time, appended), BENCH_SEQ_WARMUP_S (seconds of unmeasured load
+ * at the offered rate right before the window; default 0: the window starts on an idle cluster).
  */
 import '../scripts/polyfills.ts';
 import { type ChildProcess, fork } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,40 +38,68 @@ interface Cluster {
   dir: string;
 }
 
-async function startCluster(accounts: number): Promise<Cluster> {
+/** Node processes of this run: killed if the benchmark itself exits early. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
+async function startClusterOnce(accounts: number): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
   const p2pBase = await freePort();
   const rpcBase = await freePort();
   const ports = [0, 1, 2, 3].map((i) => rpcBase + 10 + i);
-  const procs = await Promise.all(
-    [0, 1, 2, 3].map(
-      (i) =>
-        new Promise<ChildProcess>((resolve, reject) => {
-          const child = fork(MAIN, [], {
-            execArgv: [
-              '--import',
-              'tsx',
-              ...(process.env.BENCH_SEQ_PROF && i === 0
-                ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SEQ_PROF}`]
-                : []),
-            ],
-            env: {
-              ...process.env,
-              TESSERA_NODE_INDEX: String(i),
-              TESSERA_DATA_DIR: join(dir, `node${i}`),
-              TESSERA_P2P_BASE_PORT: String(p2pBase + 100),
-              TESSERA_RPC_BASE_PORT: String(rpcBase + 10),
-              TESSERA_GENESIS_ACCOUNTS: String(accounts),
-              TESSERA_LOG_LEVEL: process.env.BENCH_SEQ_LOG ?? 'warn',
-            },
-            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          });
-          child.once('message', () => resolve(child));
-          child.once('exit', (code) => reject(new Error(`node ${i} exited with ${code}`)));
-        }),
-    ),
-  );
-  return { procs, rpcPorts: ports, dir };
+  const started: ChildProcess[] = [];
+  try {
+    const procs = await Promise.all(
+      [0, 1, 2, 3].map(
+        (i) =>
+          new Promise<ChildProcess>((resolve, reject) => {
+            const child = fork(MAIN, [], {
+              execArgv: [
+                '--import',
+                'tsx',
+                ...(process.env.BENCH_SEQ_PROF && i === 0
+                  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SEQ_PROF}`]
+                  : []),
+              ],
+              env: {
+                ...process.env,
+                TESSERA_NODE_INDEX: String(i),
+                TESSERA_DATA_DIR: join(dir, `node${i}`),
+                TESSERA_P2P_BASE_PORT: String(p2pBase + 100),
+                TESSERA_RPC_BASE_PORT: String(rpcBase + 10),
+                TESSERA_GENESIS_ACCOUNTS: String(accounts),
+                TESSERA_LOG_LEVEL: process.env.BENCH_SEQ_LOG ?? 'warn',
+              },
+              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+            });
+            started.push(child);
+            children.add(child);
+            child.once('exit', () => children.delete(child));
+            child.once('message', () => resolve(child));
+            child.once('exit', (code) => reject(new Error(`node ${i} exited with ${code}`)));
+          }),
+      ),
+    );
+    return { procs, rpcPorts: ports, dir };
+  } catch (err) {
+    for (const p of started) p.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Ports are picked at random and checked only for this process: retry on a collision. */
+async function startCluster(accounts: number): Promise<Cluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(accounts);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      process.stderr.write(`[bench:sequencer] cluster start failed (${(err as Error).message}); retrying\n`);
+    }
+  }
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
@@ -179,7 +209,11 @@ async function loadRun(
       ws.once('error', j);
     });
     ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as {
+      const text = String(d);
+      // Every node reports every block: parse only the first report of a height.
+      const seen = /"height":"(\d+)"/.exec(text);
+      if (seen && blockAt.has(seen[1]!)) return;
+      const m = JSON.parse(text) as {
         method?: string;
         params?: { result: { height: string; txHashes: string[] } };
       };
@@ -194,24 +228,46 @@ async function loadRun(
   }
   let refused = 0;
   let resubmitted = 0;
-  const post = async (
+  // node:http with keep-alive: the load generator shares the two cores with the nodes, and fetch
+  // (undici) costs about twice as much CPU per request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const post = (
     node: number,
     batch: unknown[],
-  ): Promise<({ result?: { hash: string }; error?: { code: number } } | undefined)[]> => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${c.rpcPorts[node]}/rpc`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(
-          batch.map((tx, id) => ({ jsonrpc: '2.0', id, method: 'tessera_sendTransaction', params: [tx] })),
-        ),
-      });
-      return (await res.json()) as never;
-    } catch {
-      alive[node] = false;
-      return batch.map(() => undefined);
-    }
-  };
+  ): Promise<({ result?: { hash: string }; error?: { code: number } } | undefined)[]> =>
+    new Promise((resolve) => {
+      const failed = () => {
+        alive[node] = false;
+        resolve(batch.map(() => undefined));
+      };
+      const body = JSON.stringify(
+        batch.map((tx, id) => ({ jsonrpc: '2.0', id, method: 'tessera_sendTransaction', params: [tx] })),
+      );
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: c.rpcPorts[node],
+          path: '/rpc',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', failed);
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString()));
+            } catch {
+              failed();
+            }
+          });
+        },
+      );
+      req.on('error', failed);
+      req.end(body);
+    });
   const liveNode = (k: number) => {
     for (let j = 0; j < 4; j++) {
       const n = (k + j) % 4;
@@ -232,28 +288,34 @@ async function loadRun(
   }
   for (let t = 0; t < 600 && warmHashes.some((h) => !commitAt.has(h)); t++)
     await new Promise((r) => setTimeout(r, 100));
-  // Optional (BENCH_SEQ_WARMUP_S): a few seconds at the offered rate, not measured, so the nodes'
-  // hot paths (HTTP, gossip, consensus) are compiled before the window starts.
+  // Optional (BENCH_SEQ_WARMUP_S, default 0): that many seconds at the offered rate before the
+  // window, not measured, and without a pause: the window then sees the sustained state rather
+  // than a cold cluster going from idle to full load at once.
   const warmSeconds = Number(process.env.BENCH_SEQ_WARMUP_S ?? 0);
+  // Warm-up transactions precede measured ones in their accounts' nonces: they are resent like
+  // measured ones (when refused, and in the drain), or a gap would strand the measured ones.
+  const warmJson = new Map<string, unknown>();
+  const sendWarm = async (node: number, items: unknown[], attempt = 0): Promise<void> => {
+    const res = await post(node, items);
+    res.forEach((r, j) => {
+      if (r?.result?.hash) warmJson.set(r.result.hash, items[j]);
+      else if (attempt < 20)
+        setTimeout(() => void sendWarm(liveNode(node + 1), [items[j]], attempt + 1), 200);
+    });
+  };
   if (warmSeconds > 0) {
     const more = flat.splice(0, Math.floor(warmSeconds * rate));
     const t0 = performance.now();
-    const pending: Promise<void>[] = [];
     for (let i = 0; i < more.length; i += 5) {
       const wait = t0 + (i / rate) * 1000 - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(
-        post(
-          (i / 5) % 4,
-          more.slice(i, i + 5).map((t) => t.json),
-        ).then((res) => {
-          for (const r of res) if (r?.result?.hash) warmHashes.push(r.result.hash);
-        }),
+      void sendWarm(
+        (i / 5) % 4,
+        more.slice(i, i + 5).map((t) => t.json),
       );
     }
-    await Promise.all(pending);
-    for (let t = 0; t < 600 && warmHashes.some((h) => !commitAt.has(h)); t++)
-      await new Promise((r) => setTimeout(r, 100));
+    const wait = t0 + (more.length / rate) * 1000 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   const start = performance.now();
   const cpu = cpuMeter(c);
@@ -319,17 +381,17 @@ async function loadRun(
     if (missing.length === 0) break;
     if (performance.now() - lastResend > 8_000) {
       lastResend = performance.now();
-      for (let k = 0; k < missing.length; k += 50) {
-        await post(
-          liveNode(k),
-          missing.slice(k, k + 50).map((h) => json.get(h)),
-        );
-      }
+      const again = [
+        ...[...warmJson].filter(([h]) => !commitAt.has(h)).map(([, j]) => j),
+        ...missing.map((h) => json.get(h)),
+      ];
+      for (let k = 0; k < again.length; k += 50) await post(liveNode(k), again.slice(k, k + 50));
       resubmitted += missing.length;
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const ws of sockets) ws.close();
+  agent.destroy();
   if (cpuTimer) clearInterval(cpuTimer);
   const used = cpu();
   const latencies = [...firstSent]
@@ -351,9 +413,15 @@ async function loadRun(
         l.sort((a, b) => a - b);
         return `${k}\t${l.length}\t${percentile(l, 50).toFixed(2)}\t${percentile(l, 99).toFixed(2)}\t${l[l.length - 1]!.toFixed(2)}`;
       });
-    appendFileSync(process.env.BENCH_SEQ_TIMELINE, `# killAt=${killAt}\ns\ttxs\tp50\tp99\tmax\n${lines.join('\n')}\n`);
+    appendFileSync(
+      process.env.BENCH_SEQ_TIMELINE,
+      `# killAt=${killAt}\ns\ttxs\tp50\tp99\tmax\n${lines.join('\n')}\n`,
+    );
   }
-  const inWindow = [...commitAt.values()].filter((t) => t <= sendEnd).length;
+  // Measured transactions committed by the end of sending (warm-up ones excluded).
+  const inWindow = [...firstSent.keys()].filter(
+    (h) => (commitAt.get(h) ?? Number.POSITIVE_INFINITY) <= sendEnd,
+  ).length;
   const blocksInWindow = [...blockAt.values()].filter((t) => t >= start && t <= sendEnd).length;
   return {
     sent: firstSent.size,
@@ -380,12 +448,13 @@ export default async function run(): Promise<BenchResult[]> {
   const accounts = Number(process.env.BENCH_SEQ_ACCOUNTS ?? 1000);
   const log = (s: string) => process.stderr.write(`[bench:sequencer] ${s}\n`);
 
-  log(`deriving ${accounts} accounts and signing ${Math.ceil(seconds * rate * 2)} transfers`);
+  const warmSeconds = Number(process.env.BENCH_SEQ_WARMUP_S ?? 0);
+  log(`deriving ${accounts} accounts and signing ${Math.ceil((seconds + warmSeconds) * rate * 2)} transfers`);
   const accts = devAccounts(DEV_SEED, accounts);
   const nextNonce = new Map<number, bigint>();
   /** Pre-signs one run's transfers, round-robin over accounts, continuing each account's nonces. */
   const sign = () => {
-    const total = Math.floor(seconds * rate);
+    const total = Math.floor((seconds + warmSeconds) * rate);
     const out: { json: unknown; account: number }[] = [];
     for (let k = 0; k < total; k++) {
       const a = accts[k % accts.length]!;

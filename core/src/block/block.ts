@@ -67,6 +67,16 @@ export type ExecutedBlock = {
 
 export type BlockContext = { height: bigint; parentHash: Hex; timestamp: bigint; slots: number };
 
+/** Block-level rules on the transaction list (not on any one transaction); throws ProtocolError. */
+export function checkBlockShape(txs: readonly Tx[], slots: number): void {
+  if (txs.length > slots)
+    throw new ProtocolError('BLOCK_INVALID', `${txs.length} transactions exceed ${slots} slots`);
+  const firstL2 = txs.findIndex((t) => t.type !== TxType.DEPOSIT);
+  if (firstL2 >= 0 && txs.slice(firstL2).some((t) => t.type === TxType.DEPOSIT)) {
+    throw new ProtocolError('BLOCK_INVALID', 'deposits must come before every L2 transaction');
+  }
+}
+
 /**
  * Apply `txs` in order to `state` and seal the header. All-or-nothing: if any transaction is
  * invalid, or deposits do not come first, the state is rolled back and a ProtocolError thrown.
@@ -77,12 +87,7 @@ export function executeBlock(
   ctx: BlockContext,
   verified: (tx: Tx, i: number) => boolean = () => false,
 ): ExecutedBlock {
-  if (txs.length > ctx.slots)
-    throw new ProtocolError('BLOCK_INVALID', `${txs.length} transactions exceed ${ctx.slots} slots`);
-  const firstL2 = txs.findIndex((t) => t.type !== TxType.DEPOSIT);
-  if (firstL2 >= 0 && txs.slice(firstL2).some((t) => t.type === TxType.DEPOSIT)) {
-    throw new ProtocolError('BLOCK_INVALID', 'deposits must come before every L2 transaction');
-  }
+  checkBlockShape(txs, ctx.slots);
   const prevStateRoot = state.stateRoot();
   const depositStart = state.nextDepositIndex;
   state.checkpoint();
@@ -110,8 +115,8 @@ export function executeBlock(
  * The header and commitments of a block whose transactions `state` has just applied (`receipts[i]`
  * for `txs[i]`), starting from `prevStateRoot` and deposit index `depositStart`. executeBlock is
  * the checked way to get here; a block builder that applied its candidates one by one (skipping
- * the ones that fail) seals with this directly instead of undoing and re-applying them, which
- * would hash every touched account's leaf twice.
+ * the ones that fail) checks checkBlockShape and seals with this directly instead of undoing and
+ * re-applying them, which would hash every touched account's leaf twice.
  */
 export function sealBlock(
   state: L2State,

@@ -32,6 +32,8 @@ export interface NodeConfig {
   blockMaxTxs: number;
   /** Seal a non-full block once its oldest transaction has waited this long. */
   sealMs: number;
+  /** ...and, unless it is full, not before this long after the previous block was committed. */
+  minBlockGapMs: number;
   timeouts: TimeoutConfig;
   rebroadcastMs: number;
   mempool: MempoolConfig;
@@ -64,6 +66,7 @@ const envSchema = z.object({
   TESSERA_P2P_BASE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   TESSERA_GENESIS_ACCOUNTS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   TESSERA_SEAL_MS: z.coerce.number().int().min(1).optional(),
+  TESSERA_MIN_BLOCK_GAP_MS: z.coerce.number().int().min(0).optional(),
   TESSERA_LOG_LEVEL: z.string().optional(),
   TESSERA_L1_RPC: z.string().url().optional(),
   TESSERA_BRIDGE_ADDRESS: z
@@ -120,6 +123,7 @@ export function devnetConfig(index: number, overrides: Partial<NodeConfig> = {})
     tree: { arity: 4, depth: 12 },
     blockMaxTxs: 500,
     sealMs: 150,
+    minBlockGapMs: 0,
     // The propose step covers the proposer finishing the previous height and building (a 500-tx
     // block: ~0.1 s, up to ~0.7 s on a saturated 2-core machine); an expired round wastes that
     // work. A proposer that looks down (link lost, or silent since before the previous height) is
@@ -165,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
     dataDir: e.TESSERA_DATA_DIR ?? file.dataDir ?? base.dataDir,
     genesisAccounts: e.TESSERA_GENESIS_ACCOUNTS ?? base.genesisAccounts,
     sealMs: e.TESSERA_SEAL_MS ?? base.sealMs,
+    minBlockGapMs: e.TESSERA_MIN_BLOCK_GAP_MS ?? base.minBlockGapMs,
     logLevel: e.TESSERA_LOG_LEVEL ?? base.logLevel,
     tree: { arity: e.TESSERA_TREE_ARITY ?? base.tree.arity, depth: e.TESSERA_TREE_DEPTH ?? base.tree.depth },
     blockMaxTxs: e.TESSERA_BLOCK_MAX_TXS ?? base.blockMaxTxs,

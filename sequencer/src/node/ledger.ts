@@ -7,6 +7,7 @@ import {
   L2State,
   ProtocolError,
   type Receipt,
+  type Signature,
   TrackingNodeStore,
   type Tx,
   TxType,
@@ -14,8 +15,8 @@ import {
   accountToJson,
   applyTx,
   blockHash,
+  checkBlockShape,
   executeBlock,
-  type Signature,
   replayBlock,
   sealBlock,
 } from '@tessera/core';
@@ -73,7 +74,7 @@ export class Ledger {
   /** Accounts as of the head (the live state may hold a speculative block). */
   private readonly committed = new Map<number, Account>();
   private spec: { height: bigint; hash: Hex; executed: ExecutedBlock; wire: WireTx[] } | null = null;
-  stats = { speculationHits: 0, speculationMisses: 0, replays: 0 };
+  stats = { speculationHits: 0, speculationMisses: 0, replays: 0, unknownTxs: 0 };
 
   private constructor(
     private readonly kv: KVStore,
@@ -201,9 +202,12 @@ export class Ledger {
           rejected.push({ wire: w, err });
         }
       }
+      const txs = included.map((w) => w.tx);
+      // The block-level rules executeBlock would check (validators replay through it).
+      checkBlockShape(txs, this.slots);
       executed = sealBlock(
         this.state,
-        included.map((w) => w.tx),
+        txs,
         receipts,
         { height, parentHash: this.head.hash, timestamp: ts, slots: this.slots },
         prevStateRoot,
@@ -313,6 +317,7 @@ export class Ledger {
         const tx = k ?? decodeWithHint(t.bytes, t.hint);
         txs.push(tx);
         verified.push(k !== undefined);
+        if (k === undefined) this.stats.unknownTxs++;
         wire.push({ tx, bytes: t.bytes, hint: t.hint, hash: t.hash });
       }
     } catch {
@@ -503,7 +508,9 @@ export function warmUpBlockPath(
       const from = (i % n) + 1;
       const nonce = nonces.get(from) ?? 0n;
       nonces.set(from, nonce + 1n);
-      wire.push(wireFromTx({ type: TxType.TRANSFER, from, to: (from % n) + 1, amount: 1n, nonce, signature }));
+      wire.push(
+        wireFromTx({ type: TxType.TRANSFER, from, to: (from % n) + 1, amount: 1n, nonce, signature }),
+      );
     }
     const builder = fresh();
     const depositStart = builder.state.nextDepositIndex;

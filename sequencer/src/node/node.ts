@@ -89,6 +89,8 @@ export class SequencerNode extends EventEmitter {
   private readonly outcomes = new Map<Hex, TxOutcome>();
   private readonly submittedAt = new Map<Hex, number>();
   private stopped = false;
+  /** When this node last committed a block (ms). */
+  private lastCommitAt = 0;
 
   private constructor(readonly cfg: NodeConfig) {
     super();
@@ -314,9 +316,15 @@ export class SequencerNode extends EventEmitter {
     if (candidates.length === 0) return null;
     const now = Date.now();
     const oldest = this.mempool.oldestArrival() ?? now;
-    if (deposits.length === 0 && candidates.length < this.cfg.blockMaxTxs && now - oldest < this.cfg.sealMs) {
-      this.wakeAt(oldest + this.cfg.sealMs);
-      return null;
+    if (deposits.length === 0 && candidates.length < this.cfg.blockMaxTxs) {
+      // A non-full block waits until its oldest transaction is sealMs old and minBlockGapMs have
+      // passed since the last commit: fewer, fuller blocks cost less (each block is executed by
+      // every node, and proven and posted for all its slots whatever its fill).
+      const sealAt = Math.max(oldest + this.cfg.sealMs, this.lastCommitAt + this.cfg.minBlockGapMs);
+      if (now < sealAt) {
+        this.wakeAt(sealAt);
+        return null;
+      }
     }
     const built = this.ledger.build(candidates, BigInt(Math.floor(now / 1000)));
     this.log.debug(
@@ -367,6 +375,7 @@ export class SequencerNode extends EventEmitter {
     }
     this.mempool.onCommitted(block.txHashes, touched);
     const now = Date.now();
+    this.lastCommitAt = now;
     block.txHashes.forEach((h, i) => {
       const at = this.submittedAt.get(h);
       if (at !== undefined) {

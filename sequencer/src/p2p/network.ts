@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type GossipSub, gossipsub } from '@chainsafe/libp2p-gossipsub';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
@@ -8,7 +9,6 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { keccak_256 } from '@noble/hashes/sha3';
-import { sha256 } from '@noble/hashes/sha256';
 import { type Libp2p, createLibp2p } from 'libp2p';
 import {
   Reader,
@@ -182,7 +182,8 @@ export class P2PNetwork {
           // authenticated by noise, so a second ed25519 signature per pubsub message is pure cost.
           // Ids are content hashes; consensus envelopes carry a nonce so re-broadcasts are new.
           globalSignaturePolicy: 'StrictNoSign',
-          msgIdFn: (msg) => sha256(msg.data),
+          // Native SHA-256: proposals are ~64 KB and every copy of every message is hashed.
+          msgIdFn: (msg) => createHash('sha256').update(msg.data).digest(),
         }),
       },
     });
