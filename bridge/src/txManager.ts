@@ -82,6 +82,8 @@ const TX_PREFIX = 'tx/';
 
 export class TxManager {
   private readonly txs = new Map<string, TrackedTx>();
+  /** Consecutive polls that saw a tracked transaction's nonce used without a receipt of ours. */
+  private readonly nonceGone = new Map<string, number>();
   private readonly listeners: ((e: TxEvent) => void)[] = [];
   private chainId?: number;
   private queue: Promise<unknown> = Promise.resolve();
@@ -389,6 +391,7 @@ export class TxManager {
       for (const tx of this.tracked()) {
         const receipt = await this.receiptOf(tx);
         if (receipt) {
+          this.nonceGone.delete(tx.id);
           if (!tx.mined || tx.mined.blockHash !== receipt.blockHash) {
             tx.mined = {
               hash: receipt.transactionHash,
@@ -431,7 +434,13 @@ export class TxManager {
           events.push({ type: 'reorged', tx });
         }
         if (tx.nonce < confirmedNonce) {
-          // Some other transaction of this key took the nonce (none of our attempts has a receipt).
+          // The nonce is used but none of our attempts has a receipt. A node can report the nonce
+          // before it serves the receipt of the transaction that used it (seen on a loaded anvil),
+          // so only after three polls in a row is it another transaction of this key.
+          const seen = (this.nonceGone.get(tx.id) ?? 0) + 1;
+          this.nonceGone.set(tx.id, seen);
+          if (seen < 3) continue;
+          this.nonceGone.delete(tx.id);
           this.txs.delete(tx.id);
           await this.persist(undefined, tx.id);
           this.o.metrics?.txDropped.inc();
