@@ -1,8 +1,8 @@
 import { type StealthAddress, buildPrivateTransfer } from '@tessera/core';
 import { toStealthAddress } from './address.ts';
 import { type PrivacyContext, memoBytes } from './context.ts';
-import { type SentPrivacyTx, sendWithObserver } from './send.ts';
-import { prepareSpend } from './spend.ts';
+import type { SentPrivacyTx } from './send.ts';
+import { spendNote } from './spend.ts';
 
 export type PrivateTransferResult = SentPrivacyTx & {
   assetId: number;
@@ -22,29 +22,8 @@ export async function privateTransfer(
 ): Promise<PrivateTransferResult> {
   const to = toStealthAddress(recipient);
   const note = memoBytes(memo);
-  const { owned, ring } = await prepareSpend(ctx, assetId, amount);
-  const sent = await sendWithObserver(ctx, (observer) =>
-    buildPrivateTransfer({
-      chainId: ctx.chainId,
-      assetId,
-      amount,
-      ring,
-      spentIndex: owned.note.index,
-      secretKey: owned.secret,
-      sender: ctx.publicKey,
-      senderAddress: ctx.keys.address,
-      observer,
-      recipient: to,
-      ...(note ? { memo: note } : {}),
-    }),
+  const sent = await spendNote(ctx, assetId, amount, note, (spend) =>
+    buildPrivateTransfer({ ...spend, recipient: to }),
   );
-  ctx.scanner.markSpent(owned.note.index, sent.hash);
-  return {
-    ...sent,
-    assetId,
-    amount,
-    spentNote: owned.note.index,
-    ring: ring.map((m) => m.index),
-    noteIndex: sent.receipt.noteIndex,
-  };
+  return { ...sent, noteIndex: sent.receipt.noteIndex };
 }

@@ -1,8 +1,8 @@
 import { buildUnshield } from '@tessera/core';
 import { type PrivacyContext, memoBytes } from './context.ts';
 import { PrivacyWalletError } from './errors.ts';
-import { type SentPrivacyTx, sendWithObserver } from './send.ts';
-import { prepareSpend } from './spend.ts';
+import type { SentPrivacyTx } from './send.ts';
+import { spendNote } from './spend.ts';
 
 export type UnshieldResult = SentPrivacyTx & {
   assetId: number;
@@ -28,29 +28,8 @@ export async function unshield(
       'UNKNOWN_ACCOUNT',
       `account ${toAccount} holds asset ${account.assetId}, not asset ${assetId}`,
     );
-  const { owned, ring } = await prepareSpend(ctx, assetId, amount);
-  const sent = await sendWithObserver(ctx, (observer) =>
-    buildUnshield({
-      chainId: ctx.chainId,
-      assetId,
-      amount,
-      ring,
-      spentIndex: owned.note.index,
-      secretKey: owned.secret,
-      sender: ctx.publicKey,
-      senderAddress: ctx.keys.address,
-      observer,
-      to: toAccount,
-      ...(note ? { memo: note } : {}),
-    }),
+  const sent = await spendNote(ctx, assetId, amount, note, (spend) =>
+    buildUnshield({ ...spend, to: toAccount }),
   );
-  ctx.scanner.markSpent(owned.note.index, sent.hash);
-  return {
-    ...sent,
-    assetId,
-    amount,
-    spentNote: owned.note.index,
-    ring: ring.map((m) => m.index),
-    to: toAccount,
-  };
+  return { ...sent, to: toAccount };
 }
