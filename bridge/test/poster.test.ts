@@ -170,6 +170,8 @@ describe('batch poster', () => {
     const beforeCommits = await l1.test.snapshot();
     expect((await s.poster.tick()).sent).toEqual(['commit:1']);
     const first = s.op.txs.get('commit:1')!;
+    // automine is asynchronous: wait for the block that holds the commit before reading the head.
+    await l1.client.waitForTransactionReceipt({ hash: first.attempts[0]!.hash });
     expect((await rollupHeads(l1)).committed).toBe(1n);
     // One confirmation of three: commit:1 stays tracked (mined, not final) while the next height,
     // whose parent is now on L1, is sent.
@@ -250,7 +252,9 @@ describe('batch poster', () => {
   });
 
   it('replaces a stuck commit with the same nonce and bumped fees, also after the market outgrows it', async () => {
-    const s = await setup({ stuckAfterMs: 300 });
+    // The stuck timeout is long against one tick (tens of ms) so that a loaded CI machine cannot make
+    // the immediate second tick look stuck, and short enough to keep the test quick.
+    const s = await setup({ stuckAfterMs: 1_500 });
     await s.chain.produce([await registerTx(l2User(l1.users[0]!, 'alice'))]);
     await l1.test.setAutomine(false); // nothing gets mined unless the test says so
     expect((await s.poster.tick()).sent).toEqual(['commit:1']);
@@ -260,7 +264,7 @@ describe('batch poster', () => {
     expect(tracked.attempts).toHaveLength(1);
 
     // Pending past the timeout: same nonce, fees up by at least the bump.
-    await sleep(350);
+    await sleep(1_600);
     await s.poster.tick();
     expect(tracked.attempts).toHaveLength(2);
     const second = tracked.attempts[1]!;
@@ -273,7 +277,7 @@ describe('batch poster', () => {
     await l1.test.setNextBlockBaseFeePerGas({ baseFeePerGas: second.maxFeePerGas * 4n });
     await l1.test.mine({ blocks: 1 });
     expect((await rollupHeads(l1)).committed).toBe(0n);
-    await sleep(350);
+    await sleep(1_600);
     await s.poster.tick();
     const third = tracked.attempts[tracked.attempts.length - 1]!;
     expect(third.maxFeePerGas).toBeGreaterThan(second.maxFeePerGas * 3n);
