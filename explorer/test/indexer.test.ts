@@ -305,8 +305,9 @@ describe('indexer against a sequencer double serving executeBlock blocks', () =>
 
     const t0 = Date.now();
     local.produce([transfer(local, 1, 1, 2, 10n ** 15n)]);
-    await waitFor(() => indexer.ledger.height === 4n, 'block via notification', 3_000, 5);
-    expect(Date.now() - t0).toBeLessThan(1_500);
+    await waitFor(() => indexer.ledger.height === 4n, 'block via notification', 10_000, 5);
+    // A poll would take a minute; seconds (with room for a loaded machine) means the notification did it.
+    expect(Date.now() - t0).toBeLessThan(10_000);
 
     await a.stop();
     await waitFor(

@@ -276,14 +276,14 @@ describe('prover service', () => {
 describe('file job queue', () => {
   it('gives a job to one owner at a time; an expired lease is taken over; statuses survive reopening', async () => {
     const dir = await tempDir();
-    const q1 = await FileJobQueue.open<{ n: number }, { ok: boolean }>(dir, { leaseMs: 300 });
+    const q1 = await FileJobQueue.open<{ n: number }, { ok: boolean }>(dir, { leaseMs: 1_500 });
     expect(await q1.enqueue('job-1', { n: 1 })).toBe(true);
     expect(await q1.enqueue('job-1', { n: 2 })).toBe(false);
     const a = await q1.claim('a');
     expect(a?.lease.id).toBe('job-1');
-    const q2 = await FileJobQueue.open<{ n: number }, { ok: boolean }>(dir, { leaseMs: 300 });
+    const q2 = await FileJobQueue.open<{ n: number }, { ok: boolean }>(dir, { leaseMs: 1_500 });
     expect(await q2.claim('b')).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1_600));
     const b = await q2.claim('b');
     expect(b?.status.attempts).toBe(2);
     await expect(q1.complete(a!.lease, { ok: false }, {})).rejects.toThrow(/taken over/);
@@ -296,7 +296,7 @@ describe('file job queue', () => {
 
   it('retries transient failures with backoff, then gives up; permanent failures are final', async () => {
     const dir = await tempDir();
-    const q = await FileJobQueue.open<{ n: number }, unknown>(dir, { maxAttempts: 2, backoffMs: 200 });
+    const q = await FileJobQueue.open<{ n: number }, unknown>(dir, { maxAttempts: 2, backoffMs: 1_500 });
     await q.enqueue('t', { n: 1 });
     await q.enqueue('u', { n: 2 });
     const c1 = (await q.claim('x'))!;
@@ -312,7 +312,7 @@ describe('file job queue', () => {
       state: 'failed',
       attempts: 1,
     });
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1_600));
     const c3 = (await q.claim('x'))!;
     expect(c3.lease.id).toBe('t');
     expect(await q.fail(c3.lease, { code: 'IO', message: 'again' }, false)).toMatchObject({
