@@ -21,8 +21,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from '../src/consensus/types.ts';
 import { devAccounts } from '../src/node/genesis.ts';
 import { Ledger } from '../src/node/ledger.ts';
-import { DEFAULT_MEMPOOL, Mempool, MempoolError, admissionSliceEnd } from '../src/node/mempool.ts';
-import { type WireTx, decodeTxBatch, decodeWithHint, encodeTxBatch, wireFromTx } from '../src/node/txwire.ts';
+import {
+  DEFAULT_MEMPOOL,
+  Mempool,
+  MempoolError,
+  admissionSliceEnd,
+  countRingTxs,
+} from '../src/node/mempool.ts';
+import {
+  type WireTx,
+  decodeTxBatch,
+  decodeWithHint,
+  encodeTxBatch,
+  parseBlockValue,
+  wireFromTx,
+} from '../src/node/txwire.ts';
 import { ETH, alice, bob, carol, privateTransfer, rotation, shield, spend } from './support/privacy.ts';
 
 const log = pino({ level: 'silent' });
@@ -294,6 +307,16 @@ describe('privacy transactions in the sequencer ledger and mempool', () => {
     expect(m.privacyPending).toBe(2);
     // One ring transaction per block here: the second waits for the next block.
     expect(m.candidates(SLOTS).map((w) => w.hash)).toEqual([wireFromTx(spends[0]!).hash]);
+    // A faulty proposer ignoring the cap: its block shows two ring transactions, which the nodes'
+    // proposal check (countRingTxs against the same cap) refuses before verifying any ring.
+    const greedy = pool(a.ledger);
+    for (const w of spends.slice(0, 2)) greedy.add(wireFromTx(w), now, true);
+    greedy.add(wireFromTx(shield(accts[12]!, 0n, chainId, alice)), now, true);
+    const stuffed = a.ledger.build(greedy.candidates(SLOTS), BigInt(Math.floor(now / 1000)));
+    const parsedStuffed = parseBlockValue(stuffed.value, SLOTS);
+    expect(parsedStuffed.txs).toHaveLength(3);
+    expect(countRingTxs(parsedStuffed.txs)).toBe(2);
+    expect(countRingTxs(parsedStuffed.txs.filter((t) => t.bytes[0] === TxType.SHIELD))).toBe(0);
     await commitFromPool(a.ledger, m);
     expect(m.privacyPending).toBe(1);
     await commitFromPool(a.ledger, m);

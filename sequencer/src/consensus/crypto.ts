@@ -1,3 +1,4 @@
+import { invert } from '@noble/curves/abstract/modular';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
@@ -97,27 +98,23 @@ export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Hex {
 
 const HALF_N = secp256k1.CURVE.n >> 1n;
 
-/** Throws InvalidSignatureError unless `signature` is a canonical 65-byte signature of `digest`. */
-export function recoverSigner(digest: Uint8Array, signature: Hex): Address {
-  let bytes: Uint8Array;
+/** The public key that signed `digest`; throws InvalidSignatureError like recoverSigner. */
+function recoverKey(digest: Uint8Array, signature: Hex): CurvePoint {
+  const { r, s, recovery } = parseRecoverable(signature);
   try {
-    bytes = fromHex(signature);
-  } catch {
-    throw new InvalidSignatureError('signature is not hex');
-  }
-  if (bytes.length !== 65) throw new InvalidSignatureError(`signature must be 65 bytes, got ${bytes.length}`);
-  const v = bytes[64]!;
-  if (v !== 27 && v !== 28) throw new InvalidSignatureError(`signature v must be 27 or 28, got ${v}`);
-  try {
-    const sig = secp256k1.Signature.fromCompact(bytes.subarray(0, 64)).addRecoveryBit(v - 27);
-    // Reject the malleable twin so every vote has exactly one encoding.
-    if (sig.s > HALF_N) throw new InvalidSignatureError('signature s is not canonical (high s)');
-    const pub = sig.recoverPublicKey(digest).toRawBytes(false);
-    return toHex(keccak_256(pub.subarray(1)).subarray(12));
+    return new secp256k1.Signature(r, s, recovery).recoverPublicKey(digest);
   } catch (err) {
-    if (err instanceof InvalidSignatureError) throw err;
     throw new InvalidSignatureError(`signature does not recover: ${(err as Error).message}`);
   }
+}
+
+function addressOfPoint(q: CurvePoint): Address {
+  return toHex(keccak_256(q.toRawBytes(false).subarray(1)).subarray(12));
+}
+
+/** Throws InvalidSignatureError unless `signature` is a canonical 65-byte signature of `digest`. */
+export function recoverSigner(digest: Uint8Array, signature: Hex): Address {
+  return addressOfPoint(recoverKey(digest, signature));
 }
 
 export function normalizeAddress(a: string): Address {
@@ -140,25 +137,85 @@ export interface MessageVerifier {
   readonly chainId: bigint;
   /** The signer's address; throws InvalidSignatureError if the signature is malformed. */
   signerOf(msg: SignedMessage): Address;
-  /** Same, for a digest computed by the caller. */
-  recover(digest: Uint8Array, signature: Hex): Address;
+  /**
+   * Same, for a digest computed by the caller. `expected`, the address the signature claims, is a
+   * hint (it may make the check cheaper): the result is the actual signer either way.
+   */
+  recover(digest: Uint8Array, signature: Hex, expected?: Address): Address;
   /** True iff the message is signed by the address it claims. */
   verify(msg: SignedMessage): boolean;
 }
 
+type CurvePoint = InstanceType<typeof secp256k1.ProjectivePoint>;
+
+/** Parses r‖s‖v exactly as recoverSigner does; throws InvalidSignatureError for the same inputs. */
+function parseRecoverable(signature: Hex): { r: bigint; s: bigint; recovery: number } {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromHex(signature);
+  } catch {
+    throw new InvalidSignatureError('signature is not hex');
+  }
+  if (bytes.length !== 65) throw new InvalidSignatureError(`signature must be 65 bytes, got ${bytes.length}`);
+  const v = bytes[64]!;
+  if (v !== 27 && v !== 28) throw new InvalidSignatureError(`signature v must be 27 or 28, got ${v}`);
+  let sig: InstanceType<typeof secp256k1.Signature>;
+  try {
+    sig = secp256k1.Signature.fromCompact(bytes.subarray(0, 64));
+  } catch (err) {
+    throw new InvalidSignatureError(`signature does not recover: ${(err as Error).message}`);
+  }
+  if (sig.s > HALF_N) throw new InvalidSignatureError('signature s is not canonical (high s)');
+  return { r: sig.r, s: sig.s, recovery: v - 27 };
+}
+
+const CURVE_N = secp256k1.CURVE.n;
+
+/**
+ * True iff recoverSigner(digest, signature) would return the address of `key` — without the
+ * recovery. With R the point of x = r and y parity v - 27 that recovery decompresses, the
+ * recovered key is Q = r⁻¹(s·R − h·G), so Q = key exactly when R = s⁻¹(h·G + r·key). That point is
+ * computed with precomputed tables for G and `key` (a few times cheaper than recovering, whose
+ * R is new every time) and compared with (r, v). Same parsing and low-s rule as recoverSigner.
+ */
+export function isSignedBy(digest: Uint8Array, signature: Hex, key: CurvePoint): boolean {
+  let sig: { r: bigint; s: bigint; recovery: number };
+  try {
+    sig = parseRecoverable(signature);
+  } catch {
+    return false;
+  }
+  if (digest.length !== 32) return false;
+  const h = BigInt(`0x${bytesToHex(digest)}`) % CURVE_N;
+  const sInv = invert(sig.s, CURVE_N);
+  const u1 = (h * sInv) % CURVE_N;
+  const u2 = (sig.r * sInv) % CURVE_N;
+  const G = secp256k1.ProjectivePoint.BASE;
+  const R = (u1 === 0n ? secp256k1.ProjectivePoint.ZERO : G.multiply(u1)).add(key.multiply(u2));
+  if (R.is0()) return false;
+  const a = R.toAffine();
+  return a.x === sig.r && Number(a.y & 1n) === sig.recovery;
+}
+
 /**
  * Signature checks dominate message handling (re-broadcasts repeat the same bytes), so recovered
- * signers are memoised by digest+signature in a bounded map.
+ * signers are memoised by digest+signature in a bounded map. A signer's public key is learnt from
+ * its first recovered signature; later signatures that claim that signer are checked against the
+ * key (isSignedBy) instead of being recovered, and any that fail are recovered as before.
  */
 export class SignatureVerifier implements MessageVerifier {
   private readonly cache = new Map<string, Address>();
   /** Objects never change after decoding: the same instance is re-checked for free. */
   private readonly byObject = new WeakMap<SignedMessage, Address>();
+  /** Public keys (with multiplication tables) of signers seen, by address; bounded. */
+  private readonly keys = new Map<Address, CurvePoint>();
   hits = 0;
   misses = 0;
+  fastChecks = 0;
   constructor(
     readonly chainId: bigint,
     private readonly capacity = 20_000,
+    private readonly maxKeys = 64,
   ) {}
 
   signerOf(msg: SignedMessage): Address {
@@ -167,12 +224,17 @@ export class SignatureVerifier implements MessageVerifier {
       this.hits++;
       return known;
     }
-    const signer = this.recover(digestOf(this.chainId, msg), msg.signature);
+    const claimed = msg.type === MsgType.Proposal ? msg.proposer : msg.validator;
+    const signer = this.recover(digestOf(this.chainId, msg), msg.signature, claimed);
     this.byObject.set(msg, signer);
     return signer;
   }
 
-  recover(digest: Uint8Array, signature: Hex): Address {
+  /**
+   * The signer of `digest`; `expected` (the address the message claims) allows the cheaper check
+   * against that signer's known key. The result is the same with or without it.
+   */
+  recover(digest: Uint8Array, signature: Hex, expected?: Address): Address {
     const key = `${bytesToHex(digest)}${signature}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) {
@@ -180,7 +242,19 @@ export class SignatureVerifier implements MessageVerifier {
       return hit;
     }
     this.misses++;
-    const signer = recoverSigner(digest, signature);
+    let signer: Address | undefined;
+    const claimed = expected === undefined ? undefined : normalizeAddress(expected);
+    const pub = claimed === undefined ? undefined : this.keys.get(claimed);
+    if (pub && isSignedBy(digest, signature, pub)) {
+      this.fastChecks++;
+      signer = claimed!;
+    } else {
+      const q = recoverKey(digest, signature);
+      signer = addressOfPoint(q);
+      // Only a key that signed what it claims is learnt, so forged claims cannot fill the table.
+      if (signer === claimed && !this.keys.has(signer) && this.keys.size < this.maxKeys)
+        this.keys.set(signer, q.precompute(8));
+    }
     if (this.cache.size >= this.capacity) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -225,7 +299,7 @@ export function verifyCertificate(
     if (!set.has(claimed)) throw new InvalidCertificateError(`${validator} is not a validator`);
     let signer: Address;
     try {
-      signer = verifier ? verifier.recover(digest, signature) : recoverSigner(digest, signature);
+      signer = verifier ? verifier.recover(digest, signature, claimed) : recoverSigner(digest, signature);
     } catch (err) {
       throw new InvalidCertificateError(`bad signature of ${validator}: ${(err as Error).message}`);
     }

@@ -13,7 +13,7 @@ import {
   verifyPoseidon,
 } from '@tessera/core';
 import type { Hex } from '../consensus/types.ts';
-import type { WireTx } from './txwire.ts';
+import { type WireTx, bytesKey } from './txwire.ts';
 
 export interface MempoolConfig {
   /** Transactions held at most (all accounts). */
@@ -104,7 +104,14 @@ export interface PrivacyChecks {
   isKeyImageSpent(tag: bigint): boolean;
 }
 
-const isRing = (type: number) => type === TxType.PRIVATE_TRANSFER || type === TxType.UNSHIELD;
+export const isRing = (type: number) => type === TxType.PRIVATE_TRANSFER || type === TxType.UNSHIELD;
+
+/** Ring transactions among canonical transaction bytes (the type is the first byte). */
+export function countRingTxs(txs: readonly { bytes: Uint8Array }[]): number {
+  let n = 0;
+  for (const t of txs) if (isRing(t.bytes[0]!)) n++;
+  return n;
+}
 
 /**
  * Admission work of a gossiped transaction, in units of one EdDSA check: a ring signature costs
@@ -140,6 +147,8 @@ type Bucket = { tokens: number; at: number };
  */
 export class Mempool {
   private readonly byHash = new Map<Hex, PoolEntry>();
+  /** Admitted transactions by their exact bytes (bytesKey): their hashes without re-hashing. */
+  private readonly byBytes = new Map<string, PoolEntry>();
   private readonly byKey = new Map<number, Map<bigint, PoolEntry>>();
   private readonly buckets = new Map<number, Bucket>();
   private regKeys = new Map<string, number>();
@@ -176,6 +185,11 @@ export class Mempool {
 
   has(hash: Hex): boolean {
     return this.byHash.has(hash);
+  }
+
+  /** The hash of a pending transaction with exactly these bytes (a KnownHash for txwire). */
+  hashOfBytes(bytes: Uint8Array): Hex | undefined {
+    return this.byBytes.get(bytesKey(bytes))?.wire.hash;
   }
 
   /** Admits a transaction or throws MempoolError / ProtocolError (with the rule that failed). */
@@ -249,6 +263,7 @@ export class Mempool {
     }
     m.set(nonce, entry);
     this.byHash.set(wire.hash, entry);
+    this.byBytes.set(bytesKey(wire.bytes), entry);
     this.stats.admitted++;
     return entry;
   }
@@ -328,6 +343,8 @@ export class Mempool {
 
   private delete(e: PoolEntry): void {
     this.byHash.delete(e.wire.hash);
+    const k = bytesKey(e.wire.bytes);
+    if (this.byBytes.get(k) === e) this.byBytes.delete(k);
     if (e.tag !== undefined && this.byTag.get(e.tag) === e) this.byTag.delete(e.tag);
     const m = this.byKey.get(e.key);
     if (m) {

@@ -12,6 +12,8 @@ import {
   decodeTx,
   signTransfer,
   signedTxMessage,
+  txFromJson,
+  txToJson,
   verifyPoseidon,
 } from '@tessera/core';
 import { RocksKV } from '@tessera/core/storage/rocksKV';
@@ -40,7 +42,7 @@ import { P2PNetwork, type SyncBlock, devnetPeerKey, peerIdOf } from '../p2p/netw
 import type { NodeConfig } from './config.ts';
 import { devAccounts } from './genesis.ts';
 import { type CommittedBlock, Ledger, warmUpBlockPath } from './ledger.ts';
-import { Mempool, MempoolError, admissionSliceEnd } from './mempool.ts';
+import { Mempool, type MempoolConfig, MempoolError, admissionSliceEnd, countRingTxs } from './mempool.ts';
 import { NodeMetrics } from './metrics.ts';
 import { type RpcServer, startRpc } from './rpc.ts';
 import {
@@ -91,6 +93,8 @@ export class SequencerNode extends EventEmitter {
   private stopped = false;
   /** When this node last committed a block (ms). */
   private lastCommitAt = 0;
+  /** Hashes of pending transactions by their bytes: proposals and gossip skip re-hashing them. */
+  private readonly knownHash = (bytes: Uint8Array) => this.mempool.hashOfBytes(bytes);
 
   private constructor(readonly cfg: NodeConfig) {
     super();
@@ -118,7 +122,8 @@ export class SequencerNode extends EventEmitter {
     const params = chainParams({ chainId: cfg.chainId, tree: cfg.tree });
     const t0 = Date.now();
     warmUpBlockPath(params, cfg.blockMaxTxs, probe.account, warm.signature);
-    this.log.debug({ ms: Date.now() - t0 }, 'block path warmed up');
+    warmUpAdmission(cfg.chainId, cfg.mempool, probe.l2Key, probe.account);
+    this.log.debug({ ms: Date.now() - t0 }, 'block and admission paths warmed up');
     this.kv = await RocksKV.open(cfg.dataDir);
     const accounts = genesis ?? devAccounts(cfg.genesisSeed, cfg.genesisAccounts).map((d) => d.account);
     this.ledger = await Ledger.open(this.kv, params, cfg.blockMaxTxs, accounts, this.log);
@@ -284,7 +289,7 @@ export class SequencerNode extends EventEmitter {
         const t = Date.now();
         let parsed: ParsedBlockValue;
         try {
-          parsed = parseBlockValue(value, this.cfg.blockMaxTxs);
+          parsed = parseBlockValue(value, this.cfg.blockMaxTxs, this.knownHash);
         } catch {
           return null;
         }
@@ -292,6 +297,17 @@ export class SequencerNode extends EventEmitter {
           this.log.warn(
             { height: height.toString() },
             'proposal carries deposits this node has not seen confirmed on L1',
+          );
+          return null;
+        }
+        // The per-block ring cap is a validity rule for proposals, not only the proposer's policy:
+        // a faulty proposer must not make every node verify hundreds of ring signatures in a round.
+        // (Decided blocks are committed whatever their content: 2f+1 validated them.)
+        const rings = countRingTxs(parsed.txs);
+        if (rings > this.cfg.mempool.maxRingTxsPerBlock) {
+          this.log.warn(
+            { height: height.toString(), rings, cap: this.cfg.mempool.maxRingTxsPerBlock },
+            'proposal carries more ring transactions than a block may',
           );
           return null;
         }
@@ -452,7 +468,7 @@ export class SequencerNode extends EventEmitter {
   private onGossipTxs(payload: Uint8Array): void {
     let items: ReturnType<typeof decodeTxBatch>;
     try {
-      items = decodeTxBatch(payload);
+      items = decodeTxBatch(payload, undefined, this.knownHash);
     } catch {
       return;
     }
@@ -607,3 +623,42 @@ export class SequencerNode extends EventEmitter {
 }
 
 export type { CommittedBlock };
+
+/**
+ * Runs the admission path of transfers (JSON decoding, wire encoding, a gossip batch round trip,
+ * mempool admission with its signature check, candidate selection) `count` times on a scratch
+ * mempool, so that its code is optimised before the node serves traffic: a cluster that starts
+ * under full load otherwise spends its first seconds compiling while a backlog builds up.
+ * `account` lends its key to every scratch account; returns the number admitted (all of them).
+ */
+export function warmUpAdmission(
+  chainId: bigint,
+  cfg: MempoolConfig,
+  key: Uint8Array,
+  account: Account,
+  count = 256,
+): number {
+  const accounts = 16;
+  const limits = { ...cfg, maxSize: count + 1, perAccountPending: count, nonceWindow: count };
+  const pool = new Mempool(limits, chainId, (i) =>
+    i >= 1 && i <= accounts ? { ...account, index: i, nonce: 0n } : undefined,
+  );
+  const wires: WireTx[] = [];
+  for (let k = 0; k < count; k++) {
+    const from = (k % accounts) + 1;
+    const nonce = BigInt(Math.floor(k / accounts));
+    const tx = signTransfer(key, chainId, { from, to: (from % accounts) + 1, amount: 1n, nonce });
+    wires.push(wireFromTx(txFromJson(JSON.parse(JSON.stringify(txToJson(tx))))));
+  }
+  let admitted = 0;
+  for (const it of decodeTxBatch(encodeTxBatch(wires), count, (b) => pool.hashOfBytes(b))) {
+    pool.add(
+      { tx: decodeWithHint(it.bytes, it.hint), bytes: it.bytes, hint: it.hint, hash: it.hash },
+      0,
+      false,
+    );
+    admitted++;
+  }
+  pool.candidates(count);
+  return admitted;
+}

@@ -73,6 +73,9 @@ function tuple<R extends [z.ZodTypeAny, ...z.ZodTypeAny[]], O extends z.ZodTypeA
   return optional ? z.union([z.tuple(required), full]) : full;
 }
 
+/** tessera_sendTransaction: [tx] or [tx, { wait }] (built once: zod schemas are costly to build). */
+const sendTxParams = tuple([z.unknown()], z.object({ wait: z.boolean().optional() }).strict());
+
 function params<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
   const parsed = schema.safeParse(raw ?? []);
   if (!parsed.success) {
@@ -154,10 +157,10 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
     tessera_chainId: () => node.cfg.chainId.toString(),
     tessera_blockNumber: () => node.ledger.head.height.toString(),
     tessera_sendTransaction: async (raw, client) => {
-      const [txJson, opts] = params(
-        tuple([z.unknown()], z.object({ wait: z.boolean().optional() }).strict()),
-        raw,
-      ) as unknown as [unknown, { wait?: boolean } | undefined];
+      // The common shape [tx] needs no schema (it accepts anything as the transaction).
+      const [txJson, opts] = (
+        Array.isArray(raw) && raw.length === 1 ? [raw[0], undefined] : params(sendTxParams, raw)
+      ) as [unknown, { wait?: boolean } | undefined];
       let wire: ReturnType<typeof wireFromTx>;
       try {
         wire = wireFromTx(txFromJson(txJson));
