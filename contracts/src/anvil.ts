@@ -2,8 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { freePort } from '@tessera/core/net/freePort';
 
 const require = createRequire(import.meta.url);
 
@@ -42,18 +42,6 @@ export function anvilBinary(): string {
     /* fall through to the wrapper */
   }
   return join(dirname(require.resolve('@foundry-rs/anvil/package.json')), 'bin.mjs');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function rpcReady(url: string): Promise<boolean> {
@@ -124,3 +112,5 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   }
   throw last;
 }
+
+export { freePort };

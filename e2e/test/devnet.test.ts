@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, freePortBlock } from '@tessera/core/net/freePort';
 import { http, createPublicClient } from 'viem';
 import { type Abi, createWalletClient, erc20Abi } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -31,35 +31,6 @@ const root = resolve(import.meta.dirname, '../..');
 /** anvil's accounts #1 and #2, Alice and Bob of the demo. */
 const ALICE_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 const BOB_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
-
-/** A block of 4 consecutive free ports (sequencer RPC or libp2p). */
-async function freeRange(): Promise<number> {
-  for (;;) {
-    const base = await freePort();
-    if (base > 60_000) continue;
-    const ok = await Promise.all(
-      [1, 2, 3].map(
-        (i) =>
-          new Promise<boolean>((r) => {
-            const s = createServer();
-            s.once('error', () => r(false));
-            s.listen(base + i, '127.0.0.1', () => s.close(() => r(true)));
-          }),
-      ),
-    );
-    if (ok.every(Boolean)) return base;
-  }
-}
 
 let devnet: ChildProcess;
 let home: string;
@@ -101,8 +72,8 @@ describe('devnet end to end', () => {
     env = {
       TESSERA_HOME: home,
       TESSERA_L1_PORT: String(await freePort()),
-      TESSERA_RPC_BASE_PORT: String(await freeRange()),
-      TESSERA_P2P_BASE_PORT: String(await freeRange()),
+      TESSERA_RPC_BASE_PORT: String(await freePortBlock(4)),
+      TESSERA_P2P_BASE_PORT: String(await freePortBlock(4)),
       TESSERA_EXPLORER_PORT: String(await freePort()),
       TESSERA_PROVER_PORT: String(await freePort()),
       TESSERA_BRIDGE_METRICS_PORT: String(await freePort()),

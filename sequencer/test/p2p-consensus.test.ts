@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@tessera/core/net/freePort';
 import { RocksKV } from '@tessera/core/storage/rocksKV';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addressOfPrivateKey, devValidatorKey, keccak, verifyCertificate } from '../src/consensus/crypto.ts';
@@ -16,16 +16,6 @@ const chainId = 99n;
 const SEED = 'p2p-test';
 const keys = [0, 1, 2, 3].map((i) => devValidatorKey(SEED, i));
 const validators = keys.map(addressOfPrivateKey);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 interface Node {
   i: number;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { freePort } from '@tessera/core/net/freePort';
 import {
   http,
   type Abi,
@@ -29,17 +29,6 @@ export function logEmitterCode(topics: number): Hex {
   for (let i = topics - 1; i >= 0; i--) code += `60${byte(32 * i)}51`;
   code += `60${byte(32 * topics)}360360${byte(32 * topics)}${byte(0xa0 + topics)}00`;
   return `0x${code}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 function anvilBinary(): string {

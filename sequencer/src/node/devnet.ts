@@ -1,22 +1,12 @@
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { signTransfer, txToJson } from '@tessera/core';
+import { freePort } from '@tessera/core/net/freePort';
 import { type NodeConfig, devnetConfig } from './config.ts';
 import type { DevAccount } from './genesis.ts';
 import { SequencerNode } from './node.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
+export { freePort, freePortBlock } from '@tessera/core/net/freePort';
 
 export async function rpc<T = unknown>(port: number, method: string, params: unknown[] = []): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${port}/rpc`, {
