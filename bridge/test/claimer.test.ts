@@ -19,6 +19,7 @@ import {
   silent,
   startL1,
   tempDir,
+  tickUntil,
   transferTx,
   withdrawTx,
 } from './helpers.ts';
@@ -60,8 +61,10 @@ describe('claimer', () => {
         log: silent,
         metrics: op.metrics,
       });
-      for (let i = 0; i < 12 && ((await rollupHeads(l1)).verified < 3n || op.txs.tracked().length); i++)
-        await poster.tick();
+      await tickUntil(
+        () => poster.tick(),
+        async () => (await rollupHeads(l1)).verified >= 3n && op.txs.tracked().length === 0,
+      );
       expect(await rollupHeads(l1)).toEqual({ committed: 3n, verified: 3n });
 
       // Exits rebuilt from L1 calldata alone.
@@ -96,7 +99,10 @@ describe('claimer', () => {
       );
       const first = await claimer.tick();
       expect(first.sent.sort()).toEqual(['claim:2:0', 'claim:3:0']);
-      for (let i = 0; i < 5 && claimer.claimedThrough < 3n; i++) await claimer.tick();
+      await tickUntil(
+        () => claimer.tick(),
+        () => claimer.claimedThrough >= 3n,
+      );
       expect(claimer.claimedThrough).toBe(3n);
       // Exactly the exit amounts: the users sent no transaction, the operator paid the gas.
       expect(await l1.client.getBalance({ address: alice.address })).toBe(aliceBefore! + 2n * ETH);

@@ -65,6 +65,7 @@ import { createLogger } from '../src/log.ts';
 import { createBridgeMetrics } from '../src/metrics.ts';
 import type { BatchProof, ProofSource } from '../src/proofSource.ts';
 import { L2Replica, prepareCommit } from '../src/replica.ts';
+import { sleep } from '../src/retry.ts';
 import { TxManager, type TxManagerOptions } from '../src/txManager.ts';
 
 export const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -446,6 +447,23 @@ export async function openOperator(l1: L1, dir: string, overrides: Partial<TxMan
   });
   const replica = await L2Replica.open(store, PARAMS, SLOTS);
   return { store, metrics, txs, replica };
+}
+
+/**
+ * Runs a service's `tick` until `done` holds or `maxMs` passes, pausing between rounds: anvil's
+ * automine is asynchronous, so a tick can run before the block holding its last transaction exists
+ * (a fixed number of back-to-back ticks was not enough on a loaded machine). The caller asserts.
+ */
+export async function tickUntil(
+  tick: () => Promise<unknown>,
+  done: () => Promise<boolean> | boolean,
+  maxMs = 60_000,
+): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (!(await done()) && Date.now() < end) {
+    await tick();
+    if (!(await done())) await sleep(50);
+  }
 }
 
 export async function rollupHeads(l1: L1) {

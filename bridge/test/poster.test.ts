@@ -20,6 +20,7 @@ import {
   silent,
   startL1,
   tempDir,
+  tickUntil,
   transferTx,
   withdrawTx,
 } from './helpers.ts';
@@ -127,8 +128,10 @@ describe('batch poster', () => {
     await s.chain.produce([transferTx(alice, 1, 2, 2n * ETH, 0n)]);
     await s.chain.produce([withdrawTx(bob, 2, ETH, 0n)]);
 
-    for (let i = 0; i < 12 && ((await rollupHeads(l1)).verified < 3n || s.op.txs.tracked().length > 0); i++)
-      await s.poster.tick();
+    await tickUntil(
+      () => s.poster.tick(),
+      async () => (await rollupHeads(l1)).verified >= 3n && s.op.txs.tracked().length === 0,
+    );
     expect(await rollupHeads(l1)).toEqual({ committed: 3n, verified: 3n });
     const events = await commitEvents(l1);
     expect(events.map((e) => e.args.height)).toEqual([1n, 2n, 3n]);
@@ -155,7 +158,10 @@ describe('batch poster', () => {
     expect(await pendingFromOperator()).toBe(1);
     await l1.test.mine({ blocks: 1 });
     await l1.test.setAutomine(true);
-    for (let i = 0; i < 6 && (await rollupHeads(l1)).verified < 4n; i++) await s.poster.tick();
+    await tickUntil(
+      () => s.poster.tick(),
+      async () => (await rollupHeads(l1)).verified >= 4n,
+    );
     expect(await rollupHeads(l1)).toEqual({ committed: 4n, verified: 4n });
     expect((await commitEvents(l1)).map((e) => e.args.height)).toEqual([1n, 2n, 3n, 4n]);
     expect(await operatorNonce()).toBe(8);

@@ -37,6 +37,7 @@ import {
   silent,
   startL1,
   tempDir,
+  tickUntil,
 } from './helpers.ts';
 
 let l1: L1;
@@ -99,12 +100,10 @@ describe('batch poster with privacy transactions', () => {
       });
     let poster = await makePoster();
     const postAll = async (height: bigint) => {
-      for (
-        let i = 0;
-        i < 16 && ((await rollupHeads(l1)).verified < height || op.txs.tracked().length > 0);
-        i++
-      )
-        await poster.tick();
+      await tickUntil(
+        () => poster.tick(),
+        async () => (await rollupHeads(l1)).verified >= height && op.txs.tracked().length === 0,
+      );
       expect(await rollupHeads(l1)).toEqual({ committed: height, verified: height });
     };
     try {
