@@ -59,7 +59,8 @@ export type MempoolErrorCode =
   | 'NONCE_TOO_HIGH'
   | 'NONCE_TAKEN'
   | 'NOT_ACCEPTED'
-  | 'PRIVACY_QUOTA';
+  | 'PRIVACY_QUOTA'
+  | 'NOT_DURABLE';
 
 /** Admission refused for load reasons (retriable: MEMPOOL_FULL, ACCOUNT_QUOTA, RATE_LIMITED) or policy. */
 export class MempoolError extends Error {

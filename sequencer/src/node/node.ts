@@ -41,6 +41,7 @@ import { ConsensusLink } from '../p2p/consensus-link.ts';
 import { P2PNetwork, type SyncBlock, devnetPeerKey, peerIdOf } from '../p2p/network.ts';
 import type { NodeConfig } from './config.ts';
 import { devAccounts } from './genesis.ts';
+import { type JournalEntry, TxJournal } from './journal.ts';
 import { type CommittedBlock, Ledger, warmUpBlockPath } from './ledger.ts';
 import { Mempool, type MempoolConfig, MempoolError, admissionSliceEnd, countRingTxs } from './mempool.ts';
 import { NodeMetrics } from './metrics.ts';
@@ -71,6 +72,9 @@ export interface TxOutcome {
  * One sequencer: RocksDB ledger, mempool, Tendermint consensus over libp2p, JSON-RPC. Emits
  * 'block' (CommittedBlock) and 'tx' (TxOutcome) for subscriptions.
  */
+/** A client's transaction still pending after this long is gossiped again. */
+const REGOSSIP_MS = 2_000;
+
 export class SequencerNode extends EventEmitter {
   readonly log: pino.Logger;
   readonly metrics = new NodeMetrics();
@@ -81,6 +85,8 @@ export class SequencerNode extends EventEmitter {
   link!: ConsensusLink;
   rpc!: RpcServer;
   private kv!: RocksKV;
+  /** Transactions acknowledged to this node's clients, on disk until they leave the mempool. */
+  private journal!: TxJournal;
   private gossipQueue: WireTx[] = [];
   private gossipTimer: NodeJS.Timeout | null = null;
   private sealTimer: NodeJS.Timeout | null = null;
@@ -90,6 +96,8 @@ export class SequencerNode extends EventEmitter {
   private depositTimer: NodeJS.Timeout | null = null;
   private readonly outcomes = new Map<Hex, TxOutcome>();
   private readonly submittedAt = new Map<Hex, number>();
+  /** When a client's pending transaction was last gossiped again (gossip may drop messages). */
+  private readonly regossipedAt = new Map<Hex, number>();
   private stopped = false;
   /** When this node last committed a block (ms). */
   private lastCommitAt = 0;
@@ -133,6 +141,8 @@ export class SequencerNode extends EventEmitter {
       (i) => this.ledger.committedAccount(i),
       this.ledger.privacy,
     );
+    this.journal = new TxJournal(this.kv);
+    const journaled = await this.journal.load();
 
     const keys = await Promise.all(cfg.p2pPorts.map((_, i) => devnetPeerKey(cfg.p2pSeed, i)));
     const infos = keys.map((k, i) => ({
@@ -155,6 +165,7 @@ export class SequencerNode extends EventEmitter {
       ),
     });
     this.net.onTx = (payload) => this.onGossipTxs(payload);
+    await this.readmitJournaled(journaled);
 
     const store = new KVConsensusStore(this.kv);
     const signer = new PrivValidator(cfg.validatorKey, cfg.chainId, store);
@@ -195,6 +206,7 @@ export class SequencerNode extends EventEmitter {
     this.rpc = await startRpc(this);
     this.metrics.height.set(Number(this.ledger.head.height));
     await this.driver.start(this.ledger.head.height + 1n);
+    if (this.mempool.size > 0) this.driver.notifyValueAvailable();
     this.housekeeping = setInterval(() => this.tick(), 500);
     if (cfg.l1) this.startDepositWatcher(cfg.l1);
     this.log.info(
@@ -233,6 +245,7 @@ export class SequencerNode extends EventEmitter {
     await this.driver.idle();
     await this.rpc.close();
     await this.net.stop();
+    await this.journal.flush();
     await this.kv.close();
   }
 
@@ -390,6 +403,7 @@ export class SequencerNode extends EventEmitter {
       else if (tx.type === TxType.WITHDRAW || tx.type === TxType.SHIELD) touched.add(tx.from);
     }
     this.mempool.onCommitted(block.txHashes, touched);
+    this.journal.remove(block.txHashes);
     const now = Date.now();
     this.lastCommitAt = now;
     block.txHashes.forEach((h, i) => {
@@ -423,6 +437,7 @@ export class SequencerNode extends EventEmitter {
   private finish(hash: Hex, status: TxStatus, receipt?: Receipt): void {
     const outcome: TxOutcome = receipt ? { hash, status, receipt } : { hash, status };
     if (status.status !== 'committed') {
+      this.journal.remove([hash]);
       this.outcomes.set(hash, outcome);
       if (this.outcomes.size > 100_000) this.outcomes.delete(this.outcomes.keys().next().value!);
       this.submittedAt.delete(hash);
@@ -431,8 +446,17 @@ export class SequencerNode extends EventEmitter {
     this.emit(`tx:${hash}`, outcome);
   }
 
-  /** Admits a transaction from a client of this node; throws MempoolError/ProtocolError if refused. */
-  submit(wire: WireTx): Hex {
+  /** Number of acknowledged transactions held in the on-disk journal. */
+  get journaled(): number {
+    return this.journal.size;
+  }
+
+  /**
+   * Admits a transaction from a client of this node; throws MempoolError/ProtocolError if refused.
+   * Resolves once the transaction is journaled on disk: an acknowledged transaction survives a
+   * crash of this node before it is gossiped or included.
+   */
+  async submit(wire: WireTx): Promise<Hex> {
     const before = this.mempool.size;
     const known = this.mempool.has(wire.hash);
     try {
@@ -440,6 +464,19 @@ export class SequencerNode extends EventEmitter {
     } catch (err) {
       this.metrics.rejected.inc({ reason: (err as { code?: string }).code ?? 'ERROR' });
       throw err;
+    }
+    if (!this.journal.has(wire.hash)) {
+      try {
+        await this.journal.append({ hash: wire.hash, bytes: wire.bytes, hint: wire.hint });
+      } catch (err) {
+        this.log.error({ err, hash: wire.hash }, 'could not journal a transaction');
+        if (!known) this.mempool.evict(wire.hash);
+        throw new MempoolError(
+          'NOT_DURABLE',
+          'the node could not record the transaction on disk; resubmit',
+          true,
+        );
+      }
     }
     if (!known) {
       this.submittedAt.set(wire.hash, Date.now());
@@ -449,6 +486,56 @@ export class SequencerNode extends EventEmitter {
       if (before === 0) this.driver.notifyValueAvailable();
     }
     return wire.hash;
+  }
+
+  /**
+   * Gossips again this node's clients' transactions that are still pending after REGOSSIP_MS: a
+   * gossip message can be lost (no peer connected yet after a restart, a dropped frame), and a
+   * transaction only this node holds waits for this node's turn to propose, or longer if the chain
+   * is otherwise idle.
+   */
+  private regossipStale(now: number): void {
+    for (const h of this.regossipedAt.keys()) if (!this.submittedAt.has(h)) this.regossipedAt.delete(h);
+    let sent = 0;
+    for (const [h, at] of this.submittedAt) {
+      if (sent >= 500) break;
+      if (now - (this.regossipedAt.get(h) ?? at) < REGOSSIP_MS) continue;
+      const e = this.mempool.get(h);
+      if (!e) continue;
+      this.regossipedAt.set(h, now);
+      this.queueGossip(e.wire);
+      sent++;
+    }
+  }
+
+  /**
+   * Puts the journaled transactions of a previous run back into the mempool (full admission checks)
+   * and gossips them; committed, outdated or invalid ones are dropped from the journal.
+   */
+  private async readmitJournaled(entries: JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const now = Date.now();
+    const dropped: Hex[] = [];
+    for (const e of entries) {
+      try {
+        const wire = wireFromTx(decodeWithHint(e.bytes, e.hint));
+        if (wire.hash !== e.hash || (await this.ledger.txLocation(e.hash)) !== undefined) {
+          dropped.push(e.hash);
+          continue;
+        }
+        this.mempool.add(wire, now, true);
+        this.submittedAt.set(wire.hash, now);
+        this.queueGossip(wire);
+      } catch {
+        dropped.push(e.hash);
+      }
+    }
+    this.journal.remove(dropped);
+    this.metrics.mempool.set(this.mempool.size);
+    this.log.info(
+      { readmitted: entries.length - dropped.length, dropped: dropped.length },
+      'journaled transactions re-admitted',
+    );
   }
 
   private queueGossip(wire: WireTx): void {
@@ -565,6 +652,10 @@ export class SequencerNode extends EventEmitter {
         retriable: true,
       });
     }
+    this.regossipStale(now);
+    // Whatever left the mempool without a commit or an outcome (a later nonce replaced it, a
+    // committed nonce made it stale) leaves the journal too.
+    this.journal.remove(this.journal.hashes().filter((h) => !this.mempool.has(h)));
     this.metrics.mempool.set(this.mempool.size);
     this.metrics.peers.set(this.net.connectedValidators().length);
   }

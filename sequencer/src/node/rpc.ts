@@ -179,7 +179,7 @@ export async function startRpc(node: SequencerNode): Promise<RpcServer> {
       }
       const done = opts?.wait ? node.waitFor(wire.hash, cfg.waitTimeoutMs) : null;
       try {
-        node.submit(wire);
+        await node.submit(wire);
       } catch (err) {
         if (err instanceof MempoolError) {
           throw new RpcError(
