@@ -87,7 +87,7 @@ export async function readRollupInfo(client: PublicClient, rollup: Address): Pro
 /** First block at which `address` has code (binary search over eth_getCode: ~log2(head) calls). */
 export async function findDeploymentBlock(client: PublicClient, address: Address): Promise<bigint> {
   const has = async (b: bigint) => ((await client.getCode({ address, blockNumber: b })) ?? '0x') !== '0x';
-  let hi = await client.getBlockNumber();
+  let hi = await client.getBlockNumber({ cacheTime: 0 });
   if (!(await has(hi))) throw new L1ReadError(`no contract at ${address}`);
   let lo = 0n;
   while (lo < hi) {
@@ -108,7 +108,8 @@ export async function getLogsChunked(
   range: LogRange = {},
   args?: Record<string, unknown>,
 ): Promise<Log[]> {
-  const to = range.toBlock ?? (await client.getBlockNumber());
+  // Never viem's cached head: an audit run right after a transaction must see its block.
+  const to = range.toBlock ?? (await client.getBlockNumber({ cacheTime: 0 }));
   const step = range.maxRange ?? 10_000n;
   const out: Log[] = [];
   for (let from = range.fromBlock ?? 0n; from <= to; from += step) {
